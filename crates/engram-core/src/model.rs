@@ -65,7 +65,7 @@ pub trait NeuronModel: Send + Sync + 'static {
     /// Puts the neuron in its post-spike state (for imposed spikes).
     fn impose_spike(p: &Self::Params, d: &Self::Derived, s: &mut Self::State);
     /// Reads state variable number `var` (an index into `INFO.state_vars`).
-    fn read(s: &Self::State, var: usize) -> f64;
+    fn read(p: &Self::Params, s: &Self::State, var: usize) -> f64;
     /// Whether the model spikes only when imposed (sources): lets the engine skip updates.
     fn is_source() -> bool {
         false

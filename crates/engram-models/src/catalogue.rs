@@ -1,0 +1,104 @@
+//! The catalogue: model name → type, without the models knowing who builds them.
+//!
+//! The protocol layer wants to turn `model = "lif_psc_exp"` into an engine
+//! population of type `Population<LifPscExp>`; the engine must not know the
+//! models, and the models must not know the engine. The catalogue bridges the
+//! two with visitors: the caller passes a [`NeuronVisitor`] whose generic method
+//! is called with the right type.
+
+use engram_core::model::{NeuronModel, SynapseModel};
+use engram_core::params::ModelInfo;
+
+use crate::neuron::{adex::Adex, lif_cond_exp::LifCondExp, lif_psc_exp::LifPscExp, spike_source::SpikeSource};
+use crate::synapse::static_synapse::StaticSynapse;
+use crate::synapse::stdp_pair::{StdpAllToAll, StdpNearestPreCentered, StdpNearestRestricted, StdpNearestSymmetric};
+
+/// Something to do with a neuron model type.
+pub trait NeuronVisitor {
+    /// The result.
+    type Output;
+    /// Called with the model type named in the protocol.
+    fn visit<M: NeuronModel>(self) -> Self::Output;
+}
+
+/// Something to do with a synapse model type.
+pub trait SynapseVisitor {
+    /// The result.
+    type Output;
+    /// Called with the model type named in the protocol.
+    fn visit<S: SynapseModel>(self) -> Self::Output;
+}
+
+/// Metadata of every neuron model, in catalogue order.
+pub const NEURON_MODELS: &[ModelInfo] = &[LifPscExp::INFO, LifCondExp::INFO, Adex::INFO, SpikeSource::INFO];
+
+/// Metadata of every synapse model, in catalogue order.
+pub const SYNAPSE_MODELS: &[ModelInfo] = &[
+    StaticSynapse::INFO,
+    StdpAllToAll::INFO,
+    StdpNearestSymmetric::INFO,
+    StdpNearestPreCentered::INFO,
+    StdpNearestRestricted::INFO,
+];
+
+/// Calls `v` with the neuron model named `name`, or returns `None` if unknown.
+pub fn with_neuron<V: NeuronVisitor>(name: &str, v: V) -> Option<V::Output> {
+    Some(match name {
+        "lif_psc_exp" => v.visit::<LifPscExp>(),
+        "lif_cond_exp" => v.visit::<LifCondExp>(),
+        "adex" => v.visit::<Adex>(),
+        "spike_source" => v.visit::<SpikeSource>(),
+        _ => return None,
+    })
+}
+
+/// Calls `v` with the synapse model named `name`, or returns `None` if unknown.
+pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
+    Some(match name {
+        "static" => v.visit::<StaticSynapse>(),
+        "stdp_pair" => v.visit::<StdpAllToAll>(),
+        "stdp_nn_symm" => v.visit::<StdpNearestSymmetric>(),
+        "stdp_nn_pre_centered" => v.visit::<StdpNearestPreCentered>(),
+        "stdp_nn_restr" => v.visit::<StdpNearestRestricted>(),
+        _ => return None,
+    })
+}
+
+/// The metadata of any model by name.
+pub fn info(name: &str) -> Option<&'static ModelInfo> {
+    NEURON_MODELS.iter().chain(SYNAPSE_MODELS).find(|m| m.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Name;
+    impl NeuronVisitor for Name {
+        type Output = &'static str;
+        fn visit<M: NeuronModel>(self) -> &'static str {
+            M::INFO.name
+        }
+    }
+    impl SynapseVisitor for Name {
+        type Output = &'static str;
+        fn visit<S: SynapseModel>(self) -> &'static str {
+            S::INFO.name
+        }
+    }
+
+    /// Every listed model is reachable under its own name, and every default is valid.
+    #[test]
+    fn catalogue_is_consistent() {
+        for m in NEURON_MODELS {
+            assert_eq!(with_neuron(m.name, Name), Some(m.name));
+            for f in m.fields {
+                f.check(f.default).unwrap();
+            }
+        }
+        for m in SYNAPSE_MODELS {
+            assert_eq!(with_synapse(m.name, Name), Some(m.name));
+        }
+        assert!(with_neuron("hodgkin_huxley_9000", Name).is_none());
+    }
+}

@@ -1,0 +1,3 @@
+//! Synapse models: static and plastic.
+pub mod static_synapse;
+pub mod stdp_pair;

@@ -1,0 +1,321 @@
+//! Pair-based STDP with the exact semantics of NEST's `stdp_synapse` family.
+//!
+//! Four pairing schemes share this file, each a catalogue entry:
+//!
+//! | name                   | NEST model                     | which pairs count |
+//! |------------------------|--------------------------------|-------------------|
+//! | `stdp_pair`            | `stdp_synapse`                 | all-to-all |
+//! | `stdp_nn_symm`         | `stdp_nn_symm_synapse`         | each spike pairs with its nearest earlier partner |
+//! | `stdp_nn_pre_centered` | `stdp_nn_pre_centered_synapse` | presynaptic-centred nearest neighbour |
+//! | `stdp_nn_restr`        | `stdp_nn_restr_synapse`        | restricted symmetric nearest neighbour |
+//!
+//! ```text
+//! traces:  K+ jumps by 1 at each pre spike, decays with tau_plus   (per synapse)
+//!          K- jumps by 1 at each post spike, decays with tau_minus (per postsynaptic neuron)
+//! facilitation at a post spike t_post (dendritic delay d):
+//!          w/Wmax += lambda (1 - w/Wmax)^mu_plus · K+(t_post + d),   capped at Wmax
+//! depression at a pre spike t_pre:
+//!          w/Wmax -= alpha·lambda (w/Wmax)^mu_minus · K-(t_pre - d), floored at 0
+//! mu = 0: additive; mu = 1: multiplicative (weight-dependent); anything between: Gütig et al.
+//! ```
+//!
+//! The update is lazy, as in NEST: when the presynaptic neuron fires at `t_pre`,
+//! first every postsynaptic spike with `t_last_pre − d < t_post ≤ t_pre − d` is
+//! applied as facilitation (oldest first), then depression uses `K-` from the
+//! postsynaptic spikes *strictly before* `t_pre − d`, then the new weight is
+//! transmitted and `K+` jumps. The weight is therefore updated only at
+//! presynaptic spikes; a readout sees the weight as of the last one. The synaptic
+//! delay counts as dendritic. `t_last_pre` starts at time 0, as in NEST.
+//!
+//! | parameter | unit | default | meaning |
+//! |-----------|------|---------|---------|
+//! | tau_plus  | ms   | 20      | presynaptic trace time constant |
+//! | tau_minus | ms   | 20      | postsynaptic trace time constant (in NEST a neuron parameter) |
+//! | lambda    | 1    | 0.01    | learning rate (step size) |
+//! | alpha     | 1    | 1       | depression/potentiation ratio |
+//! | mu_plus   | 1    | 1       | weight dependence of potentiation |
+//! | mu_minus  | 1    | 1       | weight dependence of depression |
+//! | Wmax      | same as weight | 100 | maximum weight (same sign as the weight) |
+//!
+//! Defaults are NEST's. References: Bi & Poo (1998) J Neurosci 18:10464;
+//! Song, Miller & Abbott (2000) Nat Neurosci 3:919; van Rossum, Bi & Turrigiano
+//! (2000) J Neurosci 20:8812; Gütig et al. (2003) J Neurosci 23:3697; Rubin,
+//! Lee & Sompolinsky (2001) PRL 86:364; Morrison, Diesmann & Gerstner (2008)
+//! Biol Cybern 98:459 (pairing schemes).
+
+use engram_core::model::{PreSpike, SynapseModel};
+use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues};
+use engram_core::units::Dimension::{Dimensionless, Time};
+use engram_core::CoreError;
+
+/// Which spike pairs contribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    /// All pairs (NEST `stdp_synapse`).
+    AllToAll,
+    /// Nearest neighbour, symmetric (NEST `stdp_nn_symm_synapse`).
+    NearestSymmetric,
+    /// Nearest neighbour, presynaptic-centred (NEST `stdp_nn_pre_centered_synapse`).
+    NearestPreCentered,
+    /// Nearest neighbour, restricted symmetric (NEST `stdp_nn_restr_synapse`).
+    NearestRestricted,
+}
+
+/// Shared parameters of one projection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Presynaptic trace time constant [ms].
+    pub tau_plus: f64,
+    /// Postsynaptic trace time constant [ms].
+    pub tau_minus: f64,
+    /// Learning rate.
+    pub lambda: f64,
+    /// Depression scale.
+    pub alpha: f64,
+    /// Potentiation weight dependence.
+    pub mu_plus: f64,
+    /// Depression weight dependence.
+    pub mu_minus: f64,
+    /// Maximum weight (weight units).
+    pub w_max: f64,
+}
+
+/// Per-synapse plastic state.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Syn {
+    /// Presynaptic trace just after the last presynaptic spike.
+    pub k_plus: f64,
+    /// Stamp of the last presynaptic spike (0 before the first, as in NEST).
+    pub t_last: u64,
+}
+
+const FIELDS: &[FieldSpec] = &[
+    FieldSpec { name: "tau_plus", dim: Time, default: 20.0, bound: Bound::Positive, doc: "presynaptic trace time constant" },
+    FieldSpec { name: "tau_minus", dim: Time, default: 20.0, bound: Bound::Positive, doc: "postsynaptic trace time constant" },
+    FieldSpec { name: "lambda", dim: Dimensionless, default: 0.01, bound: Bound::NonNegative, doc: "learning rate" },
+    FieldSpec { name: "alpha", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "depression / potentiation ratio" },
+    FieldSpec { name: "mu_plus", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "weight dependence of potentiation (0 additive, 1 multiplicative)" },
+    FieldSpec { name: "mu_minus", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "weight dependence of depression (0 additive, 1 multiplicative)" },
+    FieldSpec { name: "Wmax", dim: Dimensionless, default: 100.0, bound: Bound::Any, doc: "maximum weight, in the projection's weight unit; same sign as the weight" },
+];
+
+const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per synapse)
+K- += 1 at each post spike, decays with tau_minus (per postsynaptic neuron)
+post spike t_post (applied lazily at the next pre spike, delay d dendritic):
+    w/Wmax += lambda (1 - w/Wmax)^mu_plus K+(t_post + d)        capped at Wmax
+pre spike t_pre:
+    w/Wmax -= alpha lambda (w/Wmax)^mu_minus K-(t_pre - d)     floored at 0
+order at a pre spike: facilitate for post spikes in (t_last - d, t_pre - d],
+    then depress with K- from post spikes strictly before t_pre - d, then transmit";
+
+const REFERENCES: &[&str] = &[
+    "Bi GQ, Poo MM (1998) Synaptic modifications in cultured hippocampal neurons. J Neurosci 18:10464-10472",
+    "Song S, Miller KD, Abbott LF (2000) Competitive Hebbian learning through spike-timing-dependent synaptic plasticity. Nat Neurosci 3:919-926. doi:10.1038/78829",
+    "van Rossum MCW, Bi GQ, Turrigiano GG (2000) Stable Hebbian learning from spike timing-dependent plasticity. J Neurosci 20:8812-8821",
+    "Guetig R, Aharonov R, Rotter S, Sompolinsky H (2003) Learning input correlations through nonlinear temporally asymmetric Hebbian plasticity. J Neurosci 23:3697-3714",
+    "Morrison A, Diesmann M, Gerstner W (2008) Phenomenological models of synaptic plasticity based on spike timing. Biol Cybern 98:459-478. doi:10.1007/s00422-008-0233-1",
+    "NEST stdp_synapse, stdp_nn_symm_synapse, stdp_nn_pre_centered_synapse, stdp_nn_restr_synapse (nest-simulator 3.10)",
+];
+
+/// Pair STDP with pairing scheme `P` (see [`Pairing`]); `P` is the scheme's index.
+#[derive(Debug, Clone, Copy)]
+pub struct StdpPair<const P: u8>;
+
+/// All-to-all pairing (`stdp_pair`).
+pub type StdpAllToAll = StdpPair<0>;
+/// Symmetric nearest neighbour (`stdp_nn_symm`).
+pub type StdpNearestSymmetric = StdpPair<1>;
+/// Presynaptic-centred nearest neighbour (`stdp_nn_pre_centered`).
+pub type StdpNearestPreCentered = StdpPair<2>;
+/// Restricted symmetric nearest neighbour (`stdp_nn_restr`).
+pub type StdpNearestRestricted = StdpPair<3>;
+
+impl<const P: u8> StdpPair<P> {
+    const PAIRING: Pairing = match P {
+        0 => Pairing::AllToAll,
+        1 => Pairing::NearestSymmetric,
+        2 => Pairing::NearestPreCentered,
+        _ => Pairing::NearestRestricted,
+    };
+
+    #[inline]
+    fn facilitate(p: &Params, w: f64, k: f64) -> f64 {
+        let norm = w / p.w_max + p.lambda * (1.0 - w / p.w_max).powf(p.mu_plus) * k;
+        if norm < 1.0 {
+            norm * p.w_max
+        } else {
+            p.w_max
+        }
+    }
+
+    #[inline]
+    fn depress(p: &Params, w: f64, k: f64) -> f64 {
+        let norm = w / p.w_max - p.alpha * p.lambda * (w / p.w_max).powf(p.mu_minus) * k;
+        if norm > 0.0 {
+            norm * p.w_max
+        } else {
+            0.0
+        }
+    }
+}
+
+impl<const P: u8> SynapseModel for StdpPair<P> {
+    type Params = Params;
+    type Syn = Syn;
+
+    const INFO: ModelInfo = ModelInfo {
+        name: match P {
+            0 => "stdp_pair",
+            1 => "stdp_nn_symm",
+            2 => "stdp_nn_pre_centered",
+            _ => "stdp_nn_restr",
+        },
+        kind: ModelKind::Synapse,
+        summary: match P {
+            0 => "Pair-based STDP, all-to-all pairing, additive to multiplicative (exact NEST stdp_synapse semantics).",
+            1 => "Pair-based STDP, symmetric nearest-neighbour pairing (exact NEST stdp_nn_symm_synapse semantics).",
+            2 => "Pair-based STDP, presynaptic-centred nearest-neighbour pairing (exact NEST stdp_nn_pre_centered_synapse semantics).",
+            _ => "Pair-based STDP, restricted symmetric nearest-neighbour pairing (exact NEST stdp_nn_restr_synapse semantics).",
+        },
+        equations: EQUATIONS,
+        fields: FIELDS,
+        state_vars: &[],
+        references: REFERENCES,
+    };
+
+    fn params(v: &ParamValues) -> Result<Params, CoreError> {
+        let p = Params {
+            tau_plus: v.get("tau_plus"),
+            tau_minus: v.get("tau_minus"),
+            lambda: v.get("lambda"),
+            alpha: v.get("alpha"),
+            mu_plus: v.get("mu_plus"),
+            mu_minus: v.get("mu_minus"),
+            w_max: v.get("Wmax"),
+        };
+        if p.w_max == 0.0 {
+            return Err(CoreError::Inconsistent("Wmax must not be 0".into()));
+        }
+        Ok(p)
+    }
+
+    fn post_tau_ms(p: &Params) -> Option<f64> {
+        Some(p.tau_minus)
+    }
+
+    fn init(p: &Params, weight: f64) -> Result<Syn, CoreError> {
+        if (weight >= 0.0) != (p.w_max >= 0.0) {
+            return Err(CoreError::Inconsistent(format!(
+                "weight ({weight}) and Wmax ({}) must have the same sign",
+                p.w_max
+            )));
+        }
+        Ok(Syn::default())
+    }
+
+    #[inline]
+    fn on_pre(p: &Params, syn: &mut Syn, w: &mut f64, cx: &mut PreSpike<'_>) {
+        let dt = cx.dt_ms;
+        let t_pre = cx.stamp as i64;
+        let d = cx.delay as i64;
+        let t_last = syn.t_last as i64;
+        let minus_decay = |steps: u64| (-(steps as f64) * dt / p.tau_minus).exp();
+        let mut weight = *w;
+        // Facilitation for post spikes in (t_last - d, t_pre - d].
+        match Self::PAIRING {
+            Pairing::AllToAll | Pairing::NearestSymmetric => {
+                let k_plus = if Self::PAIRING == Pairing::AllToAll { syn.k_plus } else { 1.0 };
+                cx.post.read(t_last - d, t_pre - d, |t_post| {
+                    let minus_dt = (t_last - (t_post as i64 + d)) as f64 * dt;
+                    weight = Self::facilitate(p, weight, k_plus * (minus_dt / p.tau_plus).exp());
+                });
+            }
+            Pairing::NearestPreCentered | Pairing::NearestRestricted => {
+                let mut first = None;
+                cx.post.read(t_last - d, t_pre - d, |t_post| {
+                    first.get_or_insert(t_post);
+                });
+                if let Some(t_post) = first {
+                    let minus_dt = (t_last - (t_post as i64 + d)) as f64 * dt;
+                    let k_plus = if Self::PAIRING == Pairing::NearestPreCentered { syn.k_plus } else { 1.0 };
+                    weight = Self::facilitate(p, weight, k_plus * (minus_dt / p.tau_plus).exp());
+                    if Self::PAIRING == Pairing::NearestPreCentered {
+                        syn.k_plus = 0.0;
+                    }
+                }
+            }
+        }
+        // Depression from the postsynaptic trace strictly before t_pre - d.
+        weight = match Self::PAIRING {
+            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus(t_pre - d, minus_decay)),
+            Pairing::NearestSymmetric | Pairing::NearestPreCentered => {
+                Self::depress(p, weight, cx.post.nearest_k_minus(t_pre - d, minus_decay))
+            }
+            Pairing::NearestRestricted => {
+                if cx.post.any_in(t_last - d, t_pre - d) {
+                    Self::depress(p, weight, cx.post.nearest_k_minus(t_pre - d, minus_decay))
+                } else {
+                    weight
+                }
+            }
+        };
+        *w = weight;
+        if Self::PAIRING == Pairing::AllToAll || Self::PAIRING == Pairing::NearestPreCentered {
+            syn.k_plus = syn.k_plus * (-((t_pre - t_last) as f64) * dt / p.tau_plus).exp() + 1.0;
+        }
+        syn.t_last = cx.stamp;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engram_core::history::PostHistory;
+
+    fn params(mu: f64) -> Params {
+        let v = StdpAllToAll::INFO
+            .resolve([("mu_plus", mu), ("mu_minus", mu), ("lambda", 0.01), ("alpha", 1.0), ("Wmax", 100.0)])
+            .unwrap();
+        StdpAllToAll::params(&v).unwrap()
+    }
+
+    /// One pre-before-post pair then a second pre spike far later: the weight change
+    /// equals the textbook window lambda·Wmax·exp(−Δt/τ+) for the additive rule.
+    #[test]
+    fn single_pair_matches_the_window() {
+        let p = params(0.0);
+        let dt = 0.1;
+        let mut post = PostHistory::new(1);
+        let mut syn = StdpAllToAll::init(&p, 50.0).unwrap();
+        let mut w = 50.0;
+        let delay = 10; // 1 ms
+        let pre1 = 1000u64; // 100 ms
+        StdpAllToAll::on_pre(&p, &mut syn, &mut w, &mut PreSpike { stamp: pre1, delay, dt_ms: dt, post: &mut post });
+        assert_eq!(w, 50.0);
+        // The delay is dendritic: the synapse sees a post spike at t_post + d, so a
+        // post spike at pre + 10 ms - d makes a pair with Δt = +10 ms.
+        let t_post = pre1 + 100 - delay;
+        post.record(t_post, delay, |s| (-(s as f64) * dt / p.tau_minus).exp());
+        let pre2 = 100_000u64;
+        StdpAllToAll::on_pre(&p, &mut syn, &mut w, &mut PreSpike { stamp: pre2, delay, dt_ms: dt, post: &mut post });
+        let expected_ltp = 100.0 * 0.01 * (-10.0f64 / 20.0).exp();
+        let k_minus = (-((pre2 - delay - t_post) as f64) * dt / 20.0).exp();
+        let expected = 50.0 + expected_ltp - 100.0 * 0.01 * k_minus;
+        assert!((w - expected).abs() < 1e-12, "{w} vs {expected}");
+    }
+
+    #[test]
+    fn bounds_hold() {
+        let mut p = params(0.0);
+        p.lambda = 10.0;
+        let dt = 0.1;
+        let mut post = PostHistory::new(1);
+        let mut syn = Syn::default();
+        let mut w = 50.0;
+        for k in 1..50u64 {
+            post.record(k * 100 + 5, 1, |s| (-(s as f64) * dt / 20.0).exp());
+            StdpAllToAll::on_pre(&p, &mut syn, &mut w, &mut PreSpike { stamp: k * 100 + 50, delay: 1, dt_ms: dt, post: &mut post });
+            assert!((0.0..=100.0).contains(&w));
+        }
+    }
+}
