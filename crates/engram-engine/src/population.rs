@@ -1,0 +1,228 @@
+//! Populations: contiguous state of one neuron model, plus its input ring buffers.
+//!
+//! `Population<M>` is generic over the model and runs a tight monomorphic loop;
+//! the engine holds it as `Box<dyn PopulationDyn>`, so there is one dynamic call
+//! per population per step, never one per neuron.
+
+use engram_core::model::{InputKind, NeuronModel, StepInput};
+use engram_core::params::{ModelInfo, ParamValues};
+use engram_core::time::{Dt, Step};
+use engram_core::CoreError;
+use rayon::prelude::*;
+
+/// Neurons per work chunk. Fixed (not derived from the thread count) so that
+/// the work decomposition, and hence every result, is the same for any number
+/// of threads.
+pub const CHUNK: usize = 1024;
+
+/// Per-neuron synaptic input ring buffers, neuron-major: slot `k` of neuron `i`
+/// is at `i * slots + k`, so a chunk of neurons owns a contiguous range.
+#[derive(Debug, Clone, Default)]
+pub struct InputBuffer {
+    /// Ring length (max delay + 1 steps).
+    pub slots: usize,
+    /// Excitatory input per (neuron, slot).
+    pub exc: Vec<f64>,
+    /// Inhibitory input per (neuron, slot).
+    pub inh: Vec<f64>,
+    /// Injected current for the current step, per neuron [pA].
+    pub current: Vec<f64>,
+}
+
+impl InputBuffer {
+    fn new(n: usize, slots: usize) -> Self {
+        Self { slots, exc: vec![0.0; n * slots], inh: vec![0.0; n * slots], current: vec![0.0; n] }
+    }
+}
+
+/// The engine's view of a population.
+pub trait PopulationDyn: Send + Sync {
+    /// Catalogue metadata of the model.
+    fn info(&self) -> &'static ModelInfo;
+    /// Number of neurons.
+    fn size(&self) -> usize;
+    /// How weights are read.
+    fn input_kind(&self) -> InputKind;
+    /// Whether the model only spikes when imposed.
+    fn is_source(&self) -> bool;
+    /// Sets the ring-buffer length (called once when the network is finalised).
+    fn resize_input(&mut self, slots: usize);
+    /// The input buffers, for spike delivery.
+    fn input(&mut self) -> &mut InputBuffer;
+    /// Advances every neuron by step `s`; `imposed` (sorted) neurons spike regardless.
+    /// Spiking neuron indices are written to `spikes` in ascending order.
+    fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>, parallel: bool);
+    /// Reads state variable `var` of neuron `i`.
+    fn read(&self, var: usize, i: usize) -> f64;
+    /// Current parameter values.
+    fn values(&self) -> &ParamValues;
+    /// Replaces the parameters (interventions); state is kept.
+    fn set_values(&mut self, v: ParamValues, dt: Dt) -> Result<(), CoreError>;
+    /// The first neuron whose first state variable is not finite, if any.
+    fn first_non_finite(&self) -> Option<(usize, f64)>;
+}
+
+/// A population of `M` neurons.
+pub struct Population<M: NeuronModel> {
+    values: ParamValues,
+    params: M::Params,
+    derived: M::Derived,
+    states: Vec<M::State>,
+    input: InputBuffer,
+}
+
+impl<M: NeuronModel> Population<M> {
+    /// `n` neurons with parameters `values`.
+    pub fn new(n: usize, values: ParamValues, dt: Dt) -> Result<Self, CoreError> {
+        let params = M::params(&values)?;
+        let derived = M::derive(&params, dt);
+        let states = vec![M::init(&params); n];
+        Ok(Self { values, params, derived, states, input: InputBuffer::new(n, 1) })
+    }
+}
+
+fn update_chunk<M: NeuronModel>(
+    p: &M::Params,
+    d: &M::Derived,
+    states: &mut [M::State],
+    exc: &mut [f64],
+    inh: &mut [f64],
+    current: &[f64],
+    slots: usize,
+    slot: usize,
+    base: u32,
+    spikes: &mut Vec<u32>,
+) {
+    for (i, s) in states.iter_mut().enumerate() {
+        let k = i * slots + slot;
+        let input = StepInput { exc: exc[k], inh: inh[k], current: current[i] };
+        exc[k] = 0.0;
+        inh[k] = 0.0;
+        if M::update(p, d, s, &input) {
+            spikes.push(base + i as u32);
+        }
+    }
+}
+
+impl<M: NeuronModel> PopulationDyn for Population<M> {
+    fn info(&self) -> &'static ModelInfo {
+        // INFO is a const; promote it to a static reference.
+        const { &M::INFO }
+    }
+    fn size(&self) -> usize {
+        self.states.len()
+    }
+    fn input_kind(&self) -> InputKind {
+        M::INPUT
+    }
+    fn is_source(&self) -> bool {
+        M::is_source()
+    }
+    fn resize_input(&mut self, slots: usize) {
+        self.input = InputBuffer::new(self.states.len(), slots.max(1));
+    }
+    fn input(&mut self) -> &mut InputBuffer {
+        &mut self.input
+    }
+
+    fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>, parallel: bool) {
+        spikes.clear();
+        let (p, d) = (&self.params, &self.derived);
+        if !M::is_source() {
+            let slots = self.input.slots;
+            let slot = (s % slots as u64) as usize;
+            let inp = &mut self.input;
+            if parallel && self.states.len() > CHUNK {
+                let per_chunk: Vec<Vec<u32>> = self
+                    .states
+                    .par_chunks_mut(CHUNK)
+                    .zip(inp.exc.par_chunks_mut(CHUNK * slots))
+                    .zip(inp.inh.par_chunks_mut(CHUNK * slots))
+                    .zip(inp.current.par_chunks(CHUNK))
+                    .enumerate()
+                    .map(|(c, (((st, ex), ih), cur))| {
+                        let mut out = Vec::new();
+                        update_chunk::<M>(p, d, st, ex, ih, cur, slots, slot, (c * CHUNK) as u32, &mut out);
+                        out
+                    })
+                    .collect();
+                for v in per_chunk {
+                    spikes.extend_from_slice(&v);
+                }
+            } else {
+                update_chunk::<M>(p, d, &mut self.states, &mut inp.exc, &mut inp.inh, &inp.current, slots, slot, 0, spikes);
+            }
+        }
+        if !imposed.is_empty() {
+            for &i in imposed {
+                M::impose_spike(p, d, &mut self.states[i as usize]);
+            }
+            let natural = std::mem::take(spikes);
+            merge_sorted_unique(&natural, imposed, spikes);
+        }
+    }
+
+    fn read(&self, var: usize, i: usize) -> f64 {
+        M::read(&self.params, &self.states[i], var)
+    }
+    fn values(&self) -> &ParamValues {
+        &self.values
+    }
+    fn set_values(&mut self, v: ParamValues, dt: Dt) -> Result<(), CoreError> {
+        let params = M::params(&v)?;
+        self.derived = M::derive(&params, dt);
+        self.params = params;
+        self.values = v;
+        Ok(())
+    }
+    fn first_non_finite(&self) -> Option<(usize, f64)> {
+        if M::INFO.state_vars.is_empty() {
+            return None;
+        }
+        self.states.iter().enumerate().map(|(i, s)| (i, M::read(&self.params, s, 0))).find(|(_, v)| !v.is_finite())
+    }
+}
+
+/// Merges two ascending lists into `out`, dropping duplicates.
+fn merge_sorted_unique(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x > y => {
+                j += 1;
+                y
+            }
+            (Some(&x), Some(_)) => {
+                i += 1;
+                j += 1;
+                x
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (None, None) => break,
+        };
+        out.push(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_sorted_unique;
+
+    #[test]
+    fn merge_keeps_order_and_drops_duplicates() {
+        let mut out = vec![];
+        merge_sorted_unique(&[1, 4, 9], &[0, 4, 10], &mut out);
+        assert_eq!(out, vec![0, 1, 4, 9, 10]);
+    }
+}

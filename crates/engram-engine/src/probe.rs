@@ -1,0 +1,53 @@
+//! Probes: what the engine samples during a run, for recorders to turn into tables.
+//!
+//! Samples are taken at the end of a step, i.e. at stamp `s + 1`, when
+//! `(s + 1) % every == 0`, and once at stamp 0 before the first step.
+
+use engram_core::time::Step;
+
+/// What to sample.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeKind {
+    /// Every spike of a population: (stamp, neuron).
+    Spikes {
+        /// Population index.
+        pop: usize,
+    },
+    /// A state variable of some neurons.
+    State {
+        /// Population index.
+        pop: usize,
+        /// Variable index in the model's state variables.
+        var: usize,
+        /// Neurons to sample.
+        neurons: Vec<u32>,
+    },
+    /// The mean weight of a projection.
+    MeanWeight {
+        /// Projection index.
+        proj: usize,
+    },
+}
+
+/// A probe and its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// What is sampled.
+    pub kind: ProbeKind,
+    /// Sampling period in steps (ignored for spikes).
+    pub every: Step,
+    /// Sample stamps (state and weight probes) or spike stamps.
+    pub stamps: Vec<Step>,
+    /// Samples: one value per (stamp, neuron) for state, one per stamp for weights,
+    /// unused for spikes.
+    pub values: Vec<f64>,
+    /// Spiking neuron per spike (spike probes only).
+    pub neurons: Vec<u32>,
+}
+
+impl Probe {
+    /// A new, empty probe.
+    pub fn new(kind: ProbeKind, every: Step) -> Self {
+        Self { kind, every: every.max(1), stamps: vec![], values: vec![], neurons: vec![] }
+    }
+}

@@ -1,0 +1,265 @@
+//! Projections: sparse synapses between two populations, with one synapse model.
+//!
+//! Synapses are split into *shards* by postsynaptic neuron (ranges of
+//! [`CHUNK`] neurons, fixed, independent of the thread count). Each shard
+//! stores its synapses as compressed rows indexed by the presynaptic neuron,
+//! structure-of-arrays (`post`, `delay`, `weight`, plastic state), plus the
+//! spike archives of its postsynaptic neurons when the rule needs them. A shard
+//! writes only into the input buffers of its own postsynaptic neurons, so shards
+//! run in parallel without atomics, and each neuron receives its inputs in the
+//! same order whatever the number of threads.
+
+use engram_core::history::PostHistory;
+use engram_core::model::{PreSpike, SynapseModel};
+use engram_core::params::{ModelInfo, ParamValues};
+use engram_core::time::{Dt, Step};
+use engram_core::CoreError;
+use rayon::prelude::*;
+
+use crate::population::{InputBuffer, CHUNK};
+
+/// Which input port of the postsynaptic neuron a projection drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receptor {
+    /// Excitatory port.
+    Excitatory,
+    /// Inhibitory port.
+    Inhibitory,
+    /// By the sign of each transmitted weight (current-based neurons; NEST convention).
+    BySign,
+}
+
+/// One synapse as built: (pre, post, weight, delay in steps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SynapseSpec {
+    /// Presynaptic neuron.
+    pub pre: u32,
+    /// Postsynaptic neuron.
+    pub post: u32,
+    /// Initial weight (pA or nS).
+    pub weight: f64,
+    /// Delay in steps (>= 1).
+    pub delay: u16,
+}
+
+/// The engine's view of a projection.
+pub trait ProjectionDyn: Send + Sync {
+    /// Catalogue metadata of the synapse model.
+    fn info(&self) -> &'static ModelInfo;
+    /// Number of synapses.
+    fn len(&self) -> usize;
+    /// Whether it has no synapses.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Longest delay in steps.
+    fn max_delay(&self) -> u16;
+    /// Records postsynaptic spikes with stamp `stamp` in the archives (plastic rules only).
+    fn record_post_spikes(&mut self, stamp: Step, post_spikes: &[u32]);
+    /// Delivers the presynaptic spikes of step `s` (stamp `s + 1`) into `input`.
+    fn deliver(&mut self, s: Step, pre_spikes: &[u32], input: &mut InputBuffer, dt_ms: f64, parallel: bool);
+    /// Sum and count of weights (for the mean-weight recorder), in a fixed order.
+    fn weight_sum(&self) -> (f64, usize);
+    /// All synapses as (pre, post, weight), ordered by shard then row.
+    fn synapses(&self) -> Vec<(u32, u32, f64)>;
+    /// Current parameter values.
+    fn values(&self) -> &ParamValues;
+    /// Replaces the shared parameters (interventions); synapse state is kept.
+    fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError>;
+    /// The first synapse whose weight is not finite: (index, pre, post, value).
+    fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)>;
+}
+
+struct Shard<S: SynapseModel> {
+    lo: u32,
+    /// Row pointers into the arrays below, one row per presynaptic neuron.
+    row: Vec<u32>,
+    post: Vec<u32>,
+    delay: Vec<u16>,
+    weight: Vec<f64>,
+    syn: Vec<S::Syn>,
+    history: Vec<PostHistory>,
+}
+
+/// A projection whose synapses follow model `S`.
+pub struct Projection<S: SynapseModel> {
+    values: ParamValues,
+    params: S::Params,
+    receptor: Receptor,
+    shards: Vec<Shard<S>>,
+    max_delay: u16,
+    len: usize,
+    dt_ms: f64,
+}
+
+impl<S: SynapseModel> Projection<S> {
+    /// Builds the sparse structure from `synapses` (any order).
+    pub fn new(
+        values: ParamValues,
+        receptor: Receptor,
+        n_pre: usize,
+        n_post: usize,
+        mut synapses: Vec<SynapseSpec>,
+        dt: Dt,
+    ) -> Result<Self, CoreError> {
+        let params = S::params(&values)?;
+        // Stable order: by post shard, then pre, then post, then build order.
+        synapses.sort_by_key(|s| ((s.post as usize / CHUNK), s.pre, s.post));
+        let n_shards = n_post.div_ceil(CHUNK).max(1);
+        let mut shards = Vec::with_capacity(n_shards);
+        let needs_history = S::post_tau_ms(&params).is_some();
+        let mut it = synapses.into_iter().peekable();
+        let mut max_delay = 1;
+        let mut len = 0;
+        for k in 0..n_shards {
+            let lo = (k * CHUNK) as u32;
+            let hi = ((k + 1) * CHUNK).min(n_post) as u32;
+            let mut row = vec![0u32; n_pre + 1];
+            let (mut post, mut delay, mut weight, mut syn) = (vec![], vec![], vec![], vec![]);
+            let mut incoming = vec![0u32; (hi - lo) as usize];
+            while let Some(s) = it.next_if(|s| s.post < hi) {
+                row[s.pre as usize + 1] += 1;
+                post.push(s.post);
+                delay.push(s.delay);
+                weight.push(s.weight);
+                syn.push(S::init(&params, s.weight)?);
+                incoming[(s.post - lo) as usize] += 1;
+                max_delay = max_delay.max(s.delay);
+            }
+            for j in 0..n_pre {
+                row[j + 1] += row[j];
+            }
+            len += post.len();
+            let history = if needs_history { incoming.into_iter().map(PostHistory::new).collect() } else { vec![] };
+            shards.push(Shard { lo, row, post, delay, weight, syn, history });
+        }
+        Ok(Self { values, params, receptor, shards, max_delay, len, dt_ms: dt.ms() })
+    }
+}
+
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn deliver_shard<S: SynapseModel>(
+    p: &S::Params,
+    receptor: Receptor,
+    sh: &mut Shard<S>,
+    s: Step,
+    pre_spikes: &[u32],
+    exc: &mut [f64],
+    inh: &mut [f64],
+    slots: usize,
+    dt_ms: f64,
+) {
+    let stamp = s + 1;
+    for &j in pre_spikes {
+        let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
+        for k in a..b {
+            let local = (sh.post[k] - sh.lo) as usize;
+            let d = sh.delay[k] as u64;
+            if !sh.history.is_empty() {
+                let mut cx = PreSpike { stamp, delay: d, dt_ms, post: &mut sh.history[local] };
+                S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx);
+            }
+            let w = sh.weight[k];
+            // A spike with stamp s+1 and delay d is applied in step s + d.
+            let slot = local * slots + ((s + d) % slots as u64) as usize;
+            match receptor {
+                Receptor::Excitatory => exc[slot] += w,
+                Receptor::Inhibitory => inh[slot] += w,
+                Receptor::BySign => {
+                    if w >= 0.0 {
+                        exc[slot] += w
+                    } else {
+                        inh[slot] += w
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<S: SynapseModel> ProjectionDyn for Projection<S> {
+    fn info(&self) -> &'static ModelInfo {
+        const { &S::INFO }
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn max_delay(&self) -> u16 {
+        self.max_delay
+    }
+
+    fn record_post_spikes(&mut self, stamp: Step, post_spikes: &[u32]) {
+        let Some(tau) = S::post_tau_ms(&self.params) else { return };
+        let horizon = self.max_delay as Step;
+        let dt = self.dt_ms;
+        for &i in post_spikes {
+            let sh = &mut self.shards[i as usize / CHUNK];
+            let local = (i - sh.lo) as usize;
+            sh.history[local].record(stamp, horizon, |steps| (-(steps as f64) * dt / tau).exp());
+        }
+    }
+
+    fn deliver(&mut self, s: Step, pre_spikes: &[u32], input: &mut InputBuffer, dt_ms: f64, parallel: bool) {
+        if pre_spikes.is_empty() {
+            return;
+        }
+        let slots = input.slots;
+        let (p, receptor) = (&self.params, self.receptor);
+        if parallel && self.shards.len() > 1 {
+            self.shards
+                .par_iter_mut()
+                .zip(input.exc.par_chunks_mut(CHUNK * slots))
+                .zip(input.inh.par_chunks_mut(CHUNK * slots))
+                .for_each(|((sh, exc), inh)| deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms));
+        } else {
+            for (sh, (exc, inh)) in
+                self.shards.iter_mut().zip(input.exc.chunks_mut(CHUNK * slots).zip(input.inh.chunks_mut(CHUNK * slots)))
+            {
+                deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms);
+            }
+        }
+    }
+
+    fn weight_sum(&self) -> (f64, usize) {
+        let mut sum = 0.0;
+        for sh in &self.shards {
+            sum += sh.weight.iter().sum::<f64>();
+        }
+        (sum, self.len)
+    }
+
+    fn synapses(&self) -> Vec<(u32, u32, f64)> {
+        let mut out = Vec::with_capacity(self.len);
+        for sh in &self.shards {
+            for j in 0..sh.row.len() - 1 {
+                for k in sh.row[j] as usize..sh.row[j + 1] as usize {
+                    out.push((j as u32, sh.post[k], sh.weight[k]));
+                }
+            }
+        }
+        out
+    }
+
+    fn values(&self) -> &ParamValues {
+        &self.values
+    }
+
+    fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError> {
+        self.params = S::params(&v)?;
+        self.values = v;
+        Ok(())
+    }
+
+    fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)> {
+        let mut base = 0;
+        for sh in &self.shards {
+            if let Some(k) = sh.weight.iter().position(|w| !w.is_finite()) {
+                let pre = sh.row.partition_point(|&r| r as usize <= k) as u32 - 1;
+                return Some((base + k, pre, sh.post[k], sh.weight[k]));
+            }
+            base += sh.weight.len();
+        }
+        None
+    }
+}

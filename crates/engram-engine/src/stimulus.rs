@@ -1,0 +1,105 @@
+//! Stimuli compiled to integer steps: imposed spikes, Poisson drive, current steps.
+//!
+//! Every stimulus is resolved at build time to step indices; at run time the
+//! engine only compares integers. A spike imposed "at time T" is imposed during
+//! step `T/dt − 1` and so carries the stamp `T` (NEST `spike_generator`).
+
+use engram_core::rng::Stream;
+use engram_core::time::Step;
+
+/// A stimulus acting on one population.
+#[derive(Debug, Clone)]
+pub enum Stimulus {
+    /// Spikes imposed at given steps: `(step, neuron)`, any order (sorted at build).
+    Spikes {
+        /// Target population index.
+        pop: usize,
+        /// (step in which the spike is imposed, neuron).
+        events: Vec<(Step, u32)>,
+    },
+    /// Independent Poisson spike trains on each listed neuron during `[from, to)`.
+    Poisson {
+        /// Target population index.
+        pop: usize,
+        /// Target neurons.
+        neurons: Vec<u32>,
+        /// Rate per neuron [Hz].
+        rate_hz: f64,
+        /// First step.
+        from: Step,
+        /// End step (exclusive).
+        to: Step,
+        /// The stimulus's random stream; each neuron draws from its own child stream.
+        stream: Stream,
+    },
+    /// A constant current injected into each listed neuron during `[from, to)`.
+    Current {
+        /// Target population index.
+        pop: usize,
+        /// Target neurons.
+        neurons: Vec<u32>,
+        /// Amplitude [pA].
+        amp_pa: f64,
+        /// First step.
+        from: Step,
+        /// End step (exclusive).
+        to: Step,
+    },
+}
+
+impl Stimulus {
+    /// The target population.
+    pub fn pop(&self) -> usize {
+        match self {
+            Stimulus::Spikes { pop, .. } | Stimulus::Poisson { pop, .. } | Stimulus::Current { pop, .. } => *pop,
+        }
+    }
+}
+
+/// Run-time form of the stimuli.
+#[derive(Debug, Default)]
+pub(crate) struct Stimuli {
+    /// Imposed spikes of all `Spikes` stimuli merged: (step, pop, neuron), sorted.
+    pub events: Vec<(Step, u32, u32)>,
+    pub cursor: usize,
+    pub poisson: Vec<PoissonRun>,
+    pub currents: Vec<(usize, Vec<u32>, f64, Step, Step)>,
+    /// Steps at which the set of active currents changes, sorted, unique.
+    pub current_changes: Vec<Step>,
+    pub current_cursor: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct PoissonRun {
+    pub pop: usize,
+    pub neurons: Vec<u32>,
+    pub streams: Vec<Stream>,
+    pub p_spike: f64,
+    pub from: Step,
+    pub to: Step,
+}
+
+impl Stimuli {
+    pub fn add(&mut self, s: Stimulus, dt_ms: f64) {
+        match s {
+            Stimulus::Spikes { pop, events } => {
+                self.events.extend(events.into_iter().map(|(st, n)| (st, pop as u32, n)));
+                self.events.sort_unstable();
+                self.events.dedup();
+            }
+            Stimulus::Poisson { pop, neurons, rate_hz, from, to, stream } => {
+                let streams = neurons.iter().map(|&n| stream.child(n as u64)).collect();
+                let p_spike = (rate_hz * dt_ms * 1e-3).min(1.0);
+                self.poisson.push(PoissonRun { pop, neurons, streams, p_spike, from, to });
+            }
+            Stimulus::Current { pop, neurons, amp_pa, from, to } => {
+                self.current_changes.push(from);
+                self.current_changes.push(to);
+                self.current_changes.sort_unstable();
+                self.current_changes.dedup();
+                self.currents.push((pop, neurons, amp_pa, from, to));
+            }
+        }
+    }
+
+}
