@@ -37,6 +37,9 @@ pub enum Dimension {
     Frequency,
     /// Concentration (canonical µM).
     Concentration,
+    /// A synaptic weight: pA on current-based targets, nS on conductance-based
+    /// ones, resolved by the protocol against the projection's target.
+    Weight,
 }
 
 impl Dimension {
@@ -51,6 +54,7 @@ impl Dimension {
             Dimension::Capacitance => "pF",
             Dimension::Frequency => "Hz",
             Dimension::Concentration => "uM",
+            Dimension::Weight => "pA|nS",
         }
     }
 
@@ -65,6 +69,7 @@ impl Dimension {
             Dimension::Capacitance => "capacitance",
             Dimension::Frequency => "frequency",
             Dimension::Concentration => "concentration",
+            Dimension::Weight => "synaptic weight",
         }
     }
 
@@ -79,6 +84,7 @@ impl Dimension {
             Dimension::Capacitance => "\"250 pF\"",
             Dimension::Frequency => "\"100 Hz\"",
             Dimension::Concentration => "\"1.2 uM\"",
+            Dimension::Weight => "\"50 pA\" or \"6 nS\"",
         }
     }
 }

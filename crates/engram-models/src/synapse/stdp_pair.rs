@@ -45,7 +45,7 @@
 
 use engram_core::model::{PreSpike, SynapseModel};
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues};
-use engram_core::units::Dimension::{Dimensionless, Time};
+use engram_core::units::Dimension::{Dimensionless, Time, Weight};
 use engram_core::CoreError;
 
 /// Which spike pairs contribute.
@@ -96,7 +96,7 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "alpha", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "depression / potentiation ratio" },
     FieldSpec { name: "mu_plus", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "weight dependence of potentiation (0 additive, 1 multiplicative)" },
     FieldSpec { name: "mu_minus", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "weight dependence of depression (0 additive, 1 multiplicative)" },
-    FieldSpec { name: "Wmax", dim: Dimensionless, default: 100.0, bound: Bound::Any, doc: "maximum weight, in the projection's weight unit; same sign as the weight" },
+    FieldSpec { name: "Wmax", dim: Weight, default: 100.0, bound: Bound::Any, doc: "maximum weight (pA or nS, like the weight; same sign as the weight)" },
 ];
 
 const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per synapse)
