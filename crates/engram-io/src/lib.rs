@@ -1,9 +1,11 @@
 //! Output side of engram: tables, atomic files and figures.
 //!
-//! `engram-io` is deliberately independent of the simulator. It knows nothing
-//! about networks, recorders or protocols; the caller (usually `engram-cli`)
-//! converts each recorder's buffers into a [`Table`] — plain named, typed,
-//! equally long columns with units and string metadata — and hands it here.
+//! The writers and figures are independent of the simulator: they take a
+//! [`Table`] (plain named, typed, equally long columns with units and string
+//! metadata) or a figure spec built from plain vectors. Only [`report`] knows
+//! about protocols: it turns a finished run's recorders, readouts and
+//! metadata into the output directory (`run.json`, `summary.json`, one table
+//! and one figure per recorder).
 //! Figures work the same way: build a [`TimecourseSpec`] or [`RasterSpec`]
 //! from plain vectors and get SVG text back.
 //!
@@ -37,6 +39,7 @@
 pub mod atomic;
 mod error;
 pub mod plot;
+pub mod report;
 pub mod table;
 pub mod writer;
 
