@@ -189,7 +189,7 @@ pub fn write_run(
                 label: d.subject.clone(),
                 x: d.times_ms.iter().map(|t| t / scale).collect(),
                 y: d.values.clone(),
-                style: styles.get(i).copied().unwrap_or(SeriesStyle::Line),
+                style: styles[i % 2],
             })
             .collect();
         let svg = timecourse_svg(&TimecourseSpec {
