@@ -58,8 +58,8 @@ pub trait PopulationDyn: Send + Sync {
     fn values(&self) -> &ParamValues;
     /// Replaces the parameters (interventions); state is kept.
     fn set_values(&mut self, v: ParamValues, dt: Dt) -> Result<(), CoreError>;
-    /// The first neuron whose first state variable is not finite, if any.
-    fn first_non_finite(&self) -> Option<(usize, f64)>;
+    /// The first (neuron, state variable index, value) that is not finite, if any.
+    fn first_non_finite(&self) -> Option<(usize, usize, f64)>;
 }
 
 /// A population of `M` neurons.
@@ -175,11 +175,11 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
         self.values = v;
         Ok(())
     }
-    fn first_non_finite(&self) -> Option<(usize, f64)> {
-        if M::INFO.state_vars.is_empty() {
-            return None;
-        }
-        self.states.iter().enumerate().map(|(i, s)| (i, M::read(&self.params, s, 0))).find(|(_, v)| !v.is_finite())
+    fn first_non_finite(&self) -> Option<(usize, usize, f64)> {
+        let n_vars = M::INFO.state_vars.len();
+        self.states.iter().enumerate().find_map(|(i, s)| {
+            (0..n_vars).map(|var| (i, var, M::read(&self.params, s, var))).find(|(_, _, v)| !v.is_finite())
+        })
     }
 }
 

@@ -504,12 +504,12 @@ impl Simulation {
                     t_ms,
                 });
             }
-            if let Some((neuron, value)) = pop.body.first_non_finite() {
+            if let Some((neuron, var, value)) = pop.body.first_non_finite() {
                 let info = pop.body.info();
                 return Err(EngineError::NonFinite {
                     population: pop.name.clone(),
                     neuron,
-                    variable: info.state_vars.first().map_or("state", |v| v.name).to_string(),
+                    variable: info.state_vars[var].name.to_string(),
                     value,
                     t_ms,
                 });
