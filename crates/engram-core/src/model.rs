@@ -24,6 +24,8 @@ pub enum InputKind {
     Current,
     /// Conductance jumps in nS; the projection's receptor picks the port.
     Conductance,
+    /// Membrane potential jumps in mV (delta synapses); the sign picks the port.
+    Voltage,
     /// The model ignores synaptic input (spike sources).
     None,
 }

@@ -223,7 +223,7 @@ impl Simulation {
                 return Err(EngineError::NegativeConductance { projection: name.into(), weight: s.weight });
             }
         }
-        let receptor = if kind == InputKind::Current && receptor == Receptor::Excitatory {
+        let receptor = if matches!(kind, InputKind::Current | InputKind::Voltage) && receptor == Receptor::Excitatory {
             // Current-based neurons route by the sign of the weight (NEST convention),
             // unless the protocol asked for the inhibitory port explicitly.
             Receptor::BySign
@@ -353,6 +353,10 @@ impl Simulation {
             }
         }
         progress(self.now);
+        // Runs shorter than a guard window are checked once at their end.
+        if self.now % self.guards.window != 0 {
+            self.check_guards_partial(self.now)?;
+        }
         Ok(())
     }
 
@@ -488,9 +492,18 @@ impl Simulation {
         }
     }
 
+    fn check_guards_partial(&mut self, stamp: Step) -> Result<(), EngineError> {
+        let elapsed = stamp % self.guards.window;
+        self.check_guards_over(stamp, elapsed.max(1))
+    }
+
     fn check_guards(&mut self, stamp: Step) -> Result<(), EngineError> {
+        self.check_guards_over(stamp, self.guards.window)
+    }
+
+    fn check_guards_over(&mut self, stamp: Step, window: Step) -> Result<(), EngineError> {
         let t_ms = self.dt.to_ms(stamp);
-        let window_ms = self.dt.to_ms(self.guards.window);
+        let window_ms = self.dt.to_ms(window);
         for pop in self.pops.iter_mut() {
             let n = pop.body.size().max(1) as f64;
             let rate = pop.window_spikes as f64 / n / (window_ms * 1e-3);

@@ -72,7 +72,7 @@ fn table_of(d: &RecordData) -> Table {
         RecordKind::Fepsp => {
             t.push_column("t", "ms", d.times_ms.clone())
                 .push_column("fepsp", "%", d.values.clone())
-                .push_column("mean_weight", "", d.raw.clone());
+                .push_column("mean_weight", d.raw_unit.clone(), d.raw.clone());
         }
     }
     t

@@ -9,7 +9,9 @@
 use engram_core::model::{NeuronModel, SynapseModel};
 use engram_core::params::ModelInfo;
 
-use crate::neuron::{adex::Adex, lif_cond_exp::LifCondExp, lif_psc_exp::LifPscExp, spike_source::SpikeSource};
+use crate::neuron::{
+    adex::Adex, lif_cond_exp::LifCondExp, lif_psc_delta::LifPscDelta, lif_psc_exp::LifPscExp, spike_source::SpikeSource,
+};
 use crate::synapse::static_synapse::StaticSynapse;
 use crate::synapse::stdp_pair::{StdpAllToAll, StdpNearestPreCentered, StdpNearestRestricted, StdpNearestSymmetric};
 
@@ -30,7 +32,8 @@ pub trait SynapseVisitor {
 }
 
 /// Metadata of every neuron model, in catalogue order.
-pub const NEURON_MODELS: &[ModelInfo] = &[LifPscExp::INFO, LifCondExp::INFO, Adex::INFO, SpikeSource::INFO];
+pub const NEURON_MODELS: &[ModelInfo] =
+    &[LifPscExp::INFO, LifPscDelta::INFO, LifCondExp::INFO, Adex::INFO, SpikeSource::INFO];
 
 /// Metadata of every synapse model, in catalogue order.
 pub const SYNAPSE_MODELS: &[ModelInfo] = &[
@@ -45,6 +48,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
 pub fn with_neuron<V: NeuronVisitor>(name: &str, v: V) -> Option<V::Output> {
     Some(match name {
         "lif_psc_exp" => v.visit::<LifPscExp>(),
+        "lif_psc_delta" => v.visit::<LifPscDelta>(),
         "lif_cond_exp" => v.visit::<LifCondExp>(),
         "adex" => v.visit::<Adex>(),
         "spike_source" => v.visit::<SpikeSource>(),

@@ -72,6 +72,8 @@ pub struct RecordPlan {
     pub population_size: usize,
     /// fEPSP baseline window in stamps (inclusive).
     pub baseline: (Step, Step),
+    /// Unit of the mean weight behind an fEPSP record ("" otherwise).
+    pub raw_unit: String,
 }
 
 /// What a readout computes.
@@ -194,7 +196,8 @@ impl Cx<'_> {
                 Some(format!("a {expected}, for example {example}")),
             ),
             CoreError::OutOfRange { name, value, unit, accepted } => {
-                (format!("{what}: {name} = {value} {unit} is out of range"), Some(accepted.clone()))
+                let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+                (format!("{what}: {name} = {value}{unit} is out of range"), Some(accepted.clone()))
             }
             CoreError::NotMultipleOfDt { ms, dt_ms, .. } => (
                 format!("{what}: {ms} ms is not a whole number of steps of dt = {dt_ms} ms"),
@@ -241,9 +244,19 @@ impl Cx<'_> {
         self.quantity(v, Dimension::Time, what)
     }
 
+    /// A time that must not be negative (checked before the multiple-of-dt test,
+    /// which would otherwise report a negative time as "not a whole number of steps").
+    fn ms_non_negative(&self, v: &Val, what: &str) -> Result<f64, Diagnostic> {
+        let ms = self.ms(v, what)?;
+        if ms < 0.0 {
+            return Err(self.err(span(v), format!("{what}: {ms} ms is negative"), "a time >= 0, like \"10 ms\"".to_string()));
+        }
+        Ok(ms)
+    }
+
     /// A time on the grid, within the run.
     fn time(&self, v: &Val, what: &str) -> Result<Step, Diagnostic> {
-        let ms = self.ms(v, what)?;
+        let ms = self.ms_non_negative(v, what)?;
         let s = self.dt.steps(what, ms).map_err(|e| self.core_err(span(v), what, e))?;
         if s > self.duration {
             return Err(self.err(
@@ -257,7 +270,7 @@ impl Cx<'_> {
 
     /// A positive duration, in steps (at least one step).
     fn period(&self, v: &Val, what: &str) -> Result<Step, Diagnostic> {
-        let ms = self.ms(v, what)?;
+        let ms = self.ms_non_negative(v, what)?;
         let s = self.dt.steps(what, ms).map_err(|e| self.core_err(span(v), what, e))?;
         if s == 0 {
             return Err(self.err(span(v), format!("{what} must be at least one step"), format!("at least dt = {} ms", self.dt.ms())));
@@ -316,6 +329,26 @@ fn unique<'a>(cx: &Cx, names: impl Iterator<Item = &'a Sp<String>>, what: &str) 
         }
     }
     Ok(())
+}
+
+/// An intervention window: from, to, the parameters it sets, and its name and `set` span.
+type Window<'a> = (Step, Step, Vec<(&'a Sp<String>, &'a Val)>, (String, Range<usize>));
+
+/// Checks a set of parameter values against the model's constraints between parameters.
+struct CheckParams<'a>(&'a ParamValues);
+
+impl NeuronVisitor for CheckParams<'_> {
+    type Output = Result<(), CoreError>;
+    fn visit<M: NeuronModel>(self) -> Self::Output {
+        M::params(self.0).map(|_| ())
+    }
+}
+
+impl SynapseVisitor for CheckParams<'_> {
+    type Output = Result<(), CoreError>;
+    fn visit<S: SynapseModel>(self) -> Self::Output {
+        S::params(self.0).map(|_| ())
+    }
 }
 
 struct AddPopulation<'a> {
@@ -393,7 +426,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         pre.core_err(s.dt.as_ref().map_or(span(&file.simulation), span), "simulation.dt", e)
     })?;
     let mut cx = Cx { src, dt, duration: u64::MAX };
-    let duration_ms = cx.ms(&s.duration, "simulation.duration")?;
+    let duration_ms = cx.ms_non_negative(&s.duration, "simulation.duration")?;
     let duration = cx.dt.steps("duration", duration_ms).map_err(|e| cx.core_err(span(&s.duration), "simulation.duration", e))?;
     if duration == 0 {
         return Err(cx.err(span(&s.duration), "simulation.duration must be positive", "a positive time, like \"9 h\"".to_string()));
@@ -429,7 +462,11 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     let mut resolved_pops = vec![];
     for p in &file.population {
         let p = p.get_ref();
-        let size = cx.positive_int(&p.size, &format!("population {}: size", p.name.get_ref()))? as usize;
+        let size = cx.positive_int(&p.size, &format!("population {}: size", p.name.get_ref()))?;
+        if size > u64::from(u32::MAX) {
+            return Err(cx.err(span(&p.size), format!("population {}: size = {size} is too large", p.name.get_ref()), format!("at most {}", u32::MAX)));
+        }
+        let size = size as usize;
         let model = p.model.get_ref();
         let Some(info) = catalogue::NEURON_MODELS.iter().find(|m| m.name == model.as_str()) else {
             let known = catalogue::NEURON_MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
@@ -472,12 +509,13 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let post = find_pop(&pr.to, &format!("{what}: to"))?;
         let (weight_dim, weight_unit) = match sim.population(post).input_kind() {
             InputKind::Current => (Dimension::Current, "pA"),
+            InputKind::Voltage => (Dimension::Voltage, "mV"),
             InputKind::Conductance => (Dimension::Conductance, "nS"),
             InputKind::None => {
                 return Err(cx.err(
                     span(&pr.to),
                     format!("{what}: population {:?} is a spike source and takes no synaptic input", pr.to.get_ref()),
-                    "a population of a neuron model (lif_psc_exp, lif_cond_exp, adex)".to_string(),
+                    "a population of a neuron model (lif_psc_exp, lif_psc_delta, lif_cond_exp, adex)".to_string(),
                 ))
             }
         };
@@ -504,6 +542,15 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 ))
             }
         };
+        // Current- and voltage-based targets take the sign of the weight as the
+        // port (NEST convention); an inhibitory projection must then be negative.
+        if receptor == Receptor::Inhibitory && weight_dim != Dimension::Conductance && weight > 0.0 {
+            return Err(cx.err(
+                span(&pr.weight),
+                format!("{what}: an inhibitory weight onto a {} target must be negative (got {weight} {weight_unit})", weight_dim.name()),
+                format!("a negative weight, like \"-{weight} {weight_unit}\""),
+            ));
+        }
         let c = pr.connect.get_ref();
         let autapses = c.autapses.as_ref().is_some_and(|a| *a.get_ref());
         let need = |o: bool, key: &str| -> Result<(), Diagnostic> {
@@ -527,17 +574,18 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             "fixed_indegree" => {
                 need(c.k.is_some(), "k")?;
                 let k = cx.positive_int(c.k.as_ref().expect("checked"), &format!("{what}: k"))?;
-                Rule::FixedIndegree { k: k as u32, autapses }
+                let k = u32::try_from(k).unwrap_or(u32::MAX);
+                Rule::FixedIndegree { k, autapses }
             }
             "list" => {
                 need(c.pairs.is_some(), "pairs")?;
                 let pairs = c.pairs.as_ref().expect("checked");
                 let mut out = vec![];
                 for &(a, b) in pairs.get_ref() {
-                    if a < 0 || b < 0 {
-                        return Err(cx.err(span(pairs), format!("{what}: negative neuron index in pair ({a}, {b})"), "pairs of indices >= 0".to_string()));
-                    }
-                    out.push((a as u32, b as u32));
+                    let (Ok(a), Ok(b)) = (u32::try_from(a), u32::try_from(b)) else {
+                        return Err(cx.err(span(pairs), format!("{what}: neuron index out of range in pair ({a}, {b})"), "pairs of indices >= 0 within the populations".to_string()));
+                    };
+                    out.push((a, b));
                 }
                 Rule::List(out)
             }
@@ -618,7 +666,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     }
 
     // Interventions: per target, piecewise-constant parameter values.
-    let mut windows: BTreeMap<(u8, usize), Vec<(Step, Step, Vec<(&Sp<String>, &Val)>, String)>> = BTreeMap::new();
+    let mut windows: BTreeMap<(u8, usize), Vec<Window>> = BTreeMap::new();
     let mut resolved_interventions = vec![];
     for iv in &file.intervention {
         let iv = iv.get_ref();
@@ -659,7 +707,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         };
         let changed = cx.params(info, Some(&iv.set), &[], wdim, Some(&base), &what)?;
         let _ = changed;
-        windows.entry(key).or_default().push((from, to, iv.set.get_ref().iter().collect(), iv.name.get_ref().clone()));
+        windows.entry(key).or_default().push((from, to, iv.set.get_ref().iter().collect(), (iv.name.get_ref().clone(), span(&iv.set))));
         markers.push(Marker {
             from_ms: dt.to_ms(from),
             to_ms: dt.to_ms(to),
@@ -686,8 +734,10 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let mut previous = base.clone();
         for &b in &bounds {
             let mut v = base.clone();
-            for (from, to, sets, _) in &list {
+            let mut last_active = None;
+            for (from, to, sets, who) in &list {
                 if *from <= b && b < *to {
+                    last_active = Some(who);
                     for (k, val) in sets {
                         let field = info.field(k.get_ref()).expect("checked above");
                         let dim = if field.dim == Dimension::Weight { wdim } else { field.dim };
@@ -697,6 +747,16 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 }
             }
             if v != previous && b < duration {
+                // The combined values must also satisfy the model's constraints between
+                // parameters (e.g. V_reset < V_th), or the run would stop when they apply.
+                let check = if kind == 0 {
+                    catalogue::with_neuron(info.name, CheckParams(&v))
+                } else {
+                    catalogue::with_synapse(info.name, CheckParams(&v))
+                };
+                if let (Some(Err(e)), Some((name, set_span))) = (check, last_active) {
+                    return Err(cx.core_err(set_span.clone(), &format!("intervention {name} (from {} ms)", dt.to_ms(b)), e));
+                }
                 let target = if kind == 0 { Target::Population(i) } else { Target::Projection(i) };
                 sim.add_change(Change { at: b, target, values: v.clone() });
                 previous = v;
@@ -735,7 +795,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let size = sim.population_size(pop);
                 if kind == RecordKind::Spikes {
                     let probe = sim.add_probe(Probe::new(ProbeKind::Spikes { pop }, 1));
-                    RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: "spikes".into(), unit: "ms".into(), neurons: vec![], population_size: size, baseline: (0, 0) }
+                    RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: "spikes".into(), unit: "ms".into(), neurons: vec![], population_size: size, baseline: (0, 0), raw_unit: String::new() }
                 } else {
                     let var = need(r.variable.as_ref(), "variable")?;
                     let info = sim.population(pop).info();
@@ -748,7 +808,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                         None => (0..size.min(10) as u32).collect(),
                     };
                     let probe = sim.add_probe(Probe::new(ProbeKind::State { pop, var: vi, neurons: neurons.clone() }, every));
-                    RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: var.get_ref().clone(), unit: info.state_vars[vi].unit.into(), neurons, population_size: size, baseline: (0, 0) }
+                    RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: var.get_ref().clone(), unit: info.state_vars[vi].unit.into(), neurons, population_size: size, baseline: (0, 0), raw_unit: String::new() }
                 }
             }
             RecordKind::Weight | RecordKind::Fepsp => {
@@ -757,6 +817,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let probe = sim.add_probe(Probe::new(ProbeKind::MeanWeight { proj }, every));
                 let unit = match proj_values[proj].2 {
                     Dimension::Conductance => "nS",
+                    Dimension::Voltage => "mV",
                     _ => "pA",
                 };
                 let b_from = match &r.baseline_from {
@@ -780,6 +841,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                     neurons: vec![],
                     population_size: 0,
                     baseline: (b_from, b_to),
+                    raw_unit: unit.into(),
                 }
             }
         };
@@ -812,7 +874,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         if is_spikes != matches!(stat, Stat::Rate | Stat::Count) {
             return Err(cx.err(
                 ro_span,
-                format!("{what}: stat {stat:?} does not apply to a {} record", records[ri].kind.name()),
+                format!("{what}: stat {:?} does not apply to a {} record", format!("{stat:?}").to_lowercase(), records[ri].kind.name()),
                 if is_spikes { "stat = \"rate\" or \"count\" with from/to".to_string() } else { "stat = \"value\" with at, or \"mean\" with from/to".to_string() },
             ));
         }
@@ -946,7 +1008,7 @@ fn compile_stimulus(
             for &t in rel_ms {
                 // Generated trains are put on the grid (nearest step); a spike at time T
                 // is imposed in step T/dt − 1 so that its stamp is T.
-                let stamp = o + (t / dt.ms()).round() as Step;
+                let stamp = o.saturating_add((t / dt.ms()).round() as Step);
                 if stamp > cx.duration {
                     return Err(cx.err(
                         stim_span.clone(),
@@ -1001,11 +1063,8 @@ fn compile_stimulus(
                 let list = st.times.as_ref().ok_or_else(|| missing("times", "[\"10 ms\", \"25 ms\"]"))?;
                 let mut rel = vec![];
                 for v in list.get_ref() {
-                    let ms = cx.ms(v, &format!("{what}: times"))?;
+                    let ms = cx.ms_non_negative(v, &format!("{what}: times"))?;
                     dt.steps("time", ms).map_err(|e| cx.core_err(span(v), &format!("{what}: times"), e))?;
-                    if ms < 0.0 {
-                        return Err(cx.err(span(v), format!("{what}: negative spike time"), "times >= 0".to_string()));
-                    }
                     rel.push(ms);
                 }
                 sim.add_stimulus(Stimulus::Spikes { pop, events: spikes_from(&rel, &neurons)? });
@@ -1018,7 +1077,7 @@ fn compile_stimulus(
                     (_, _, Some(a), Some(d)) => {
                         let a = cx.time(a, &format!("{what}: at"))?;
                         let d = cx.period(d, &format!("{what}: duration"))?;
-                        (a, (a + d).min(cx.duration))
+                        (a, a.saturating_add(d).min(cx.duration))
                     }
                     (None, None, None, None) => (0, cx.duration),
                     _ => return Err(cx.err(stim_span.clone(), format!("{what}: give the window as `from` and `to`, or `at` and `duration`"), "from = \"0 s\", to = \"10 s\"".to_string())),
@@ -1059,7 +1118,13 @@ fn compile_stimulus(
                     None => 1,
                 };
                 let burst_iv = match &st.burst_interval {
-                    Some(v) => cx.ms(v, &format!("{what}: burst_interval"))?,
+                    Some(v) => {
+                        let iv = cx.ms(v, &format!("{what}: burst_interval"))?;
+                        if iv <= 0.0 {
+                            return Err(cx.err(span(v), format!("{what}: burst_interval must be positive"), "an interval like \"10 s\"".to_string()));
+                        }
+                        iv
+                    }
                     None if bursts > 1 => return Err(missing("burst_interval", "\"10 s\"")),
                     None => 0.0,
                 };
@@ -1074,6 +1139,9 @@ fn compile_stimulus(
                         sim.add_stimulus(Stimulus::Spikes { pop: post, events: spikes_from(&post_rel, &post_neurons)? });
                     }
                     Some("current") => {
+                        if sim.population(post).input_kind() == InputKind::None {
+                            return Err(cx.err(span(post_name), format!("{what}: post_mode = \"current\" needs a neuron population, but {:?} is a spike source", post_name.get_ref()), "post_mode = \"imposed\", or a neuron population".to_string()));
+                        }
                         let amp = cx.quantity(st.amplitude.as_ref().ok_or_else(|| missing("amplitude", "\"2 nA\""))?, Dimension::Current, &format!("{what}: amplitude"))?;
                         let width = match &st.duration {
                             Some(d) => cx.period(d, &format!("{what}: duration"))?,
@@ -1081,7 +1149,14 @@ fn compile_stimulus(
                         };
                         for &o in &onsets {
                             for &t in &post_rel {
-                                let from = o + (t / dt.ms()).round() as Step;
+                                let from = o.saturating_add((t / dt.ms()).round() as Step);
+                                if from >= cx.duration {
+                                    return Err(cx.err(
+                                        stim_span.clone(),
+                                        format!("{what}: a postsynaptic current pulse at {} ms starts at or after the end of the run ({} ms)", dt.to_ms(from), dt.to_ms(cx.duration)),
+                                        "a longer simulation.duration, or an earlier onset".to_string(),
+                                    ));
+                                }
                                 sim.add_stimulus(Stimulus::Current { pop: post, neurons: post_neurons.clone(), amp_pa: amp, from, to: (from + width).min(cx.duration) });
                             }
                         }

@@ -59,11 +59,25 @@ fn toml_error(src: &Source, e: &toml::de::Error) -> Diagnostic {
     let msg = e.message().trim().to_string();
     // serde's "unknown field `x`, expected one of `a`, `b`" → message + accepted form.
     let (message, accepted) = match msg.split_once(", expected ") {
-        Some((m, exp)) => (m.to_string(), Some(exp.to_string())),
+        Some((m, "nothing")) => (m.to_string(), None),
+        Some((m, exp)) => (m.to_string(), Some(plain_type_name(exp))),
         None => (msg, None),
     };
     match e.span() {
         Some(span) => src.diag(span, message, accepted),
         None => src.diag_file(message, accepted),
+    }
+}
+
+/// serde's names for the expected type, in the words of a protocol file.
+fn plain_type_name(expected: &str) -> String {
+    match expected {
+        "i64" | "u64" => "a whole number (without quotes), like 10".into(),
+        "f64" => "a number (without quotes), like 0.5".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "an array, like [0, 1, 2]".into(),
+        "a tuple of size 2" => "a pair of numbers, like [0, 1]".into(),
+        other if other.starts_with("struct ") => "a table".into(),
+        other => other.to_string(),
     }
 }

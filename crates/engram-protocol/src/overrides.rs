@@ -39,6 +39,8 @@ pub fn apply(text: &str, sets: &[String]) -> Result<(String, Vec<(usize, String)
     let Ok(mut doc) = text.parse::<DocumentMut>() else {
         return Ok((text.to_string(), vec![]));
     };
+    let mut current = doc.to_string();
+    let mut changed: Vec<(usize, String)> = vec![];
     for arg in sets {
         let Some((path, raw)) = arg.split_once('=') else {
             return Err(cli_error(arg, "missing `=`".into(), Some("PATH=VALUE, e.g. projection.S1.plasticity.tau_plus=20ms".into())));
@@ -48,16 +50,34 @@ pub fn apply(text: &str, sets: &[String]) -> Result<(String, Vec<(usize, String)
             return Err(cli_error(arg, format!("cannot read the path {path:?}"), Some("dot-separated names, e.g. simulation.duration".into())));
         }
         set_path(&mut doc, &segs, parse_value(raw.trim()), arg)?;
+        let next = doc.to_string();
+        changed = track_changes(&current, &next, changed, arg);
+        current = next;
     }
-    let new = doc.to_string();
-    let old_lines: Vec<&str> = text.lines().collect();
-    let changed = new
-        .lines()
-        .enumerate()
-        .filter(|(i, l)| old_lines.get(*i) != Some(l))
-        .map(|(i, _)| (i + 1, sets.join(" ")))
+    Ok((current, changed))
+}
+
+/// Marks the lines of `new` that differ from `old` as set by `arg`, and moves
+/// the marks of earlier overrides to their lines in `new`. Only the block
+/// between the common first and last lines counts as changed, so a `--set`
+/// that adds a line does not mark every line after it.
+fn track_changes(old: &str, new: &str, marks: Vec<(usize, String)>, arg: &str) -> Vec<(usize, String)> {
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| a == b).count();
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    let mut out: Vec<(usize, String)> = marks
+        .into_iter()
+        .filter_map(|(line, o)| match line - 1 {
+            i if i < prefix => Some((line, o)),
+            i if i >= old_end => Some((i - old_end + new_end + 1, o)),
+            _ => None,
+        })
         .collect();
-    Ok((new, changed))
+    out.extend((prefix..new_end).map(|i| (i + 1, arg.to_string())));
+    out.sort();
+    out
 }
 
 fn set_path(doc: &mut DocumentMut, segs: &[&str], value: Value, arg: &str) -> Result<(), Diagnostic> {
@@ -157,6 +177,19 @@ mod tests {
         assert_eq!(changed[0].0, 6);
         let (t, _) = apply(TEXT, &["simulation.duration=\"2 s\"".into()]).unwrap();
         assert!(t.contains("duration = \"2 s\""));
+    }
+
+    #[test]
+    fn only_the_changed_lines_are_marked() {
+        // Adding a key inserts a line: the lines after it move but are not marked.
+        let sets = ["simulation.seed=2".to_string(), "projection.S1.plasticity.tau_plus=20ms".to_string()];
+        let (t, changed) = apply(TEXT, &sets).unwrap();
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(changed.len(), 2, "{changed:?}\n{t}");
+        assert_eq!(lines[changed[0].0 - 1], "seed = 2");
+        assert_eq!(changed[0].1, sets[0]);
+        assert!(lines[changed[1].0 - 1].contains("tau_plus = \"20ms\""));
+        assert_eq!(changed[1].1, sets[1]);
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct RecordData {
     pub values: Vec<f64>,
     /// Mean weight per time (fepsp records; the raw weight behind the %).
     pub raw: Vec<f64>,
+    /// Unit of `raw`.
+    pub raw_unit: String,
     /// Population size (spike records).
     pub population_size: usize,
 }
@@ -48,6 +50,7 @@ pub fn collect(p: &Protocol) -> Vec<RecordData> {
                 neurons: vec![],
                 values: vec![],
                 raw: vec![],
+                raw_unit: r.raw_unit.clone(),
                 population_size: r.population_size,
             };
             match r.kind {

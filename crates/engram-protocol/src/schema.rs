@@ -171,7 +171,7 @@ pub struct StimulusDef {
     pub post_neurons: Option<Sp<Vec<i64>>>,
     /// Pairing: t_post − t_pre.
     pub delta_t: Option<Val>,
-    /// Pairing: number of pairs (per burst if pairs_per_burst is used).
+    /// Pairing: number of pairs in each burst (one burst unless `bursts` is given).
     pub pairs: Option<Sp<i64>>,
     /// Pairing: how the post spike is made: "imposed" (default) or "current".
     pub post_mode: Option<Sp<String>>,
@@ -215,7 +215,7 @@ pub struct RecordDef {
     pub variable: Option<Sp<String>>,
     /// Neurons to sample (state; default the first up to 10).
     pub neurons: Option<Sp<Vec<i64>>>,
-    /// Sampling period (state, weight, fepsp), default dt.
+    /// Sampling period (state, weight, fepsp), default duration / 1000 (at least dt).
     pub every: Option<Val>,
     /// fepsp: baseline window start (default 0).
     pub baseline_from: Option<Val>,
