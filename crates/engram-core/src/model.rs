@@ -87,6 +87,52 @@ pub struct PreSpike<'a> {
     pub post: &'a mut PostHistory,
 }
 
+/// Context for a postsynaptic spike, given to [`SynapseModel::on_post`].
+#[derive(Debug, Clone, Copy)]
+pub struct PostSpike {
+    /// Stamp of the postsynaptic spike (steps).
+    pub stamp: Step,
+    /// The step in ms.
+    pub dt_ms: f64,
+}
+
+/// Context for the slow clock, given to [`SynapseModel::slow_apply`].
+#[derive(Debug, Clone, Copy)]
+pub struct SlowTick {
+    /// Start of the interval [ms].
+    pub t0_ms: f64,
+    /// Length of the interval [ms].
+    pub dt_ms: f64,
+    /// Protein levels of the postsynaptic neuron at the start (LTP-related, LTD-related).
+    pub protein: [f64; 2],
+    /// Integrals of the protein levels over the interval [level·ms].
+    pub protein_integral: [f64; 2],
+}
+
+/// A neuron-wide slow field: plasticity-related protein pools shared by all
+/// synapses onto one neuron. The population owns its state; synapse models
+/// drive it through [`SynapseModel::slow_drive`] and read it in
+/// [`SynapseModel::slow_apply`].
+pub trait FieldModel: Send + Sync + 'static {
+    /// Validated parameters.
+    type Params: Clone + Debug + Send + Sync;
+    /// Per-neuron state.
+    type State: Copy + Debug + Default + Send + Sync;
+    /// Catalogue metadata.
+    const INFO: ModelInfo;
+    /// Builds typed params.
+    fn params(v: &ParamValues) -> Result<Self::Params, CoreError>;
+    /// Advances over `dt_ms` with the summed drive (LTP, LTD) of the neuron's
+    /// synapses held constant; returns the integrals of the two levels over the interval.
+    fn advance(p: &Self::Params, s: &mut Self::State, drive: [f64; 2], dt_ms: f64) -> [f64; 2];
+    /// The current levels (LTP-related, LTD-related).
+    fn levels(p: &Self::Params, s: &Self::State) -> [f64; 2];
+    /// Whether synthesis of each pool is on for this drive.
+    fn synthesis(p: &Self::Params, drive: [f64; 2]) -> [bool; 2];
+    /// Reads state variable `var`.
+    fn read(p: &Self::Params, s: &Self::State, var: usize) -> f64;
+}
+
 /// A synapse model: transmission plus optional plasticity.
 pub trait SynapseModel: Send + Sync + 'static {
     /// Validated parameters, shared by all synapses of a projection.
@@ -106,4 +152,40 @@ pub trait SynapseModel: Send + Sync + 'static {
     /// Called when the presynaptic neuron fires, before transmission: may change
     /// the weight, which is then transmitted.
     fn on_pre(p: &Self::Params, syn: &mut Self::Syn, weight: &mut f64, cx: &mut PreSpike<'_>);
+
+    /// Gives a synapse its own noise stream key (called once after `init`).
+    fn set_noise_key(_syn: &mut Self::Syn, _key: u64) {}
+
+    /// In quiet conditions, the protein drive (LTP, LTD) this synapse will exert
+    /// `after_ms` after its last update (for locating synthesis switches exactly).
+    fn quiet_drive(_p: &Self::Params, _syn: &Self::Syn, _after_ms: f64) -> [f64; 2] {
+        [0.0, 0.0]
+    }
+
+    /// Whether [`SynapseModel::on_post`] must be called on postsynaptic spikes.
+    const ON_POST: bool = false;
+    /// Called for every synapse onto a neuron that spikes (eager postsynaptic rules).
+    fn on_post(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _cx: &PostSpike) {}
+
+    /// Whether the model has slow dynamics run on the slow clock.
+    const SLOW: bool = false;
+    /// Brings the synapse's event-driven state up to `t_ms` (without changing the
+    /// slow state) and returns its drive of the neuron's protein synthesis (LTP, LTD).
+    fn slow_drive(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _t_ms: f64) -> [f64; 2] {
+        [0.0, 0.0]
+    }
+    /// Advances the slow state (capture, consolidation) over one slow interval.
+    fn slow_apply(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _cx: &SlowTick) {}
+    /// In quiet conditions (no spikes), the time in ms after `t_ms` at which a slow
+    /// switch of this synapse (a tag) flips, or infinity; 0 if the synapse is not
+    /// quiet (its fast state is still changing), which forbids fast-forwarding.
+    fn next_switch_ms(_p: &Self::Params, _syn: &Self::Syn, _t_ms: f64) -> f64 {
+        f64::INFINITY
+    }
+    /// Recordable per-synapse variables (names and units); the first is the weight.
+    const SYN_VARS: &'static [crate::params::StateVar] = &[];
+    /// Reads per-synapse variable `var` (an index into `SYN_VARS`).
+    fn read(_p: &Self::Params, _syn: &Self::Syn, weight: f64, _var: usize) -> f64 {
+        weight
+    }
 }

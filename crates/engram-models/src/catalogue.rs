@@ -6,13 +6,15 @@
 //! two with visitors: the caller passes a [`NeuronVisitor`] whose generic method
 //! is called with the right type.
 
-use engram_core::model::{NeuronModel, SynapseModel};
+use engram_core::model::{FieldModel, NeuronModel, SynapseModel};
 use engram_core::params::ModelInfo;
 
 use crate::neuron::{
     adex::Adex, lif_cond_exp::LifCondExp, lif_psc_delta::LifPscDelta, lif_psc_exp::LifPscExp, spike_source::SpikeSource,
 };
+use crate::proteins::protein_pool::ProteinPool;
 use crate::synapse::static_synapse::StaticSynapse;
+use crate::synapse::tagging_capture::TaggingCapture;
 use crate::synapse::stdp_pair::{StdpAllToAll, StdpNearestPreCentered, StdpNearestRestricted, StdpNearestSymmetric};
 
 /// Something to do with a neuron model type.
@@ -42,7 +44,11 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     StdpNearestSymmetric::INFO,
     StdpNearestPreCentered::INFO,
     StdpNearestRestricted::INFO,
+    TaggingCapture::INFO,
 ];
+
+/// Metadata of every neuron-wide field model (protein pools).
+pub const FIELD_MODELS: &[ModelInfo] = &[ProteinPool::INFO];
 
 /// Calls `v` with the neuron model named `name`, or returns `None` if unknown.
 pub fn with_neuron<V: NeuronVisitor>(name: &str, v: V) -> Option<V::Output> {
@@ -64,13 +70,30 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "stdp_nn_symm" => v.visit::<StdpNearestSymmetric>(),
         "stdp_nn_pre_centered" => v.visit::<StdpNearestPreCentered>(),
         "stdp_nn_restr" => v.visit::<StdpNearestRestricted>(),
+        "tagging_capture" => v.visit::<TaggingCapture>(),
+        _ => return None,
+    })
+}
+
+/// Something to do with a field model type.
+pub trait FieldVisitor {
+    /// The result.
+    type Output;
+    /// Called with the model type named in the protocol.
+    fn visit<F: FieldModel>(self) -> Self::Output;
+}
+
+/// Calls `v` with the field model named `name`, or returns `None` if unknown.
+pub fn with_field<V: FieldVisitor>(name: &str, v: V) -> Option<V::Output> {
+    Some(match name {
+        "protein_pool" => v.visit::<ProteinPool>(),
         _ => return None,
     })
 }
 
 /// The metadata of any model by name.
 pub fn info(name: &str) -> Option<&'static ModelInfo> {
-    NEURON_MODELS.iter().chain(SYNAPSE_MODELS).find(|m| m.name == name)
+    NEURON_MODELS.iter().chain(SYNAPSE_MODELS).chain(FIELD_MODELS).find(|m| m.name == name)
 }
 
 #[cfg(test)]

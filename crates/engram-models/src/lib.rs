@@ -13,4 +13,5 @@
 
 pub mod catalogue;
 pub mod neuron;
+pub mod proteins;
 pub mod synapse;

@@ -1,3 +1,4 @@
 //! Synapse models: static and plastic.
 pub mod static_synapse;
 pub mod stdp_pair;
+pub mod tagging_capture;

@@ -1,0 +1,2 @@
+//! Neuron-wide slow fields: plasticity-related protein pools.
+pub mod protein_pool;
