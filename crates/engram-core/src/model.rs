@@ -72,6 +72,17 @@ pub trait NeuronModel: Send + Sync + 'static {
     fn is_source() -> bool {
         false
     }
+    /// Whether, without input, the neuron is certain to stay silent (allows fast-forwarding).
+    fn is_quiescent(_p: &Self::Params, _d: &Self::Derived, _s: &Self::State) -> bool {
+        false
+    }
+    /// Advances `n` steps without input. Only called when quiescent; models
+    /// override it with their closed form.
+    fn fast_forward(p: &Self::Params, d: &Self::Derived, s: &mut Self::State, n: u64, _dt: Dt) {
+        for _ in 0..n {
+            Self::update(p, d, s, &StepInput::default());
+        }
+    }
 }
 
 /// Context for a presynaptic spike, given to [`SynapseModel::on_pre`].

@@ -4,6 +4,7 @@
 //! - [`projection`]: sparse synapse rows sharded by postsynaptic neuron;
 //! - [`connect`]: connectivity rules on keyed random streams;
 //! - [`stimulus`]: imposed spikes, Poisson drive, current steps, in steps;
+//! - [`field`]: neuron-wide slow fields (protein pools) shared by synapses;
 //! - [`probe`]: what is sampled during a run;
 //! - [`simulation`]: the builder and the step loop, whose phase order is
 //!   documented (and tested) there.
@@ -14,6 +15,7 @@
 
 pub mod connect;
 pub mod error;
+pub mod field;
 pub mod population;
 pub mod probe;
 pub mod projection;

@@ -60,6 +60,11 @@ pub trait PopulationDyn: Send + Sync {
     fn set_values(&mut self, v: ParamValues, dt: Dt) -> Result<(), CoreError>;
     /// The first (neuron, state variable index, value) that is not finite, if any.
     fn first_non_finite(&self) -> Option<(usize, usize, f64)>;
+    /// Whether every neuron is certain to stay silent without new input (no
+    /// pending input, no injected current, quiescent state).
+    fn quiescent(&self) -> bool;
+    /// Advances `n` steps without input, in closed form.
+    fn fast_forward(&mut self, n: Step, dt: Dt);
 }
 
 /// A population of `M` neurons.
@@ -175,6 +180,20 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
         self.values = v;
         Ok(())
     }
+    fn quiescent(&self) -> bool {
+        let inp = &self.input;
+        inp.exc.iter().all(|&x| x == 0.0)
+            && inp.inh.iter().all(|&x| x == 0.0)
+            && inp.current.iter().all(|&x| x == 0.0)
+            && self.states.iter().all(|s| M::is_quiescent(&self.params, &self.derived, s))
+    }
+
+    fn fast_forward(&mut self, n: Step, dt: Dt) {
+        for s in self.states.iter_mut() {
+            M::fast_forward(&self.params, &self.derived, s, n, dt);
+        }
+    }
+
     fn first_non_finite(&self) -> Option<(usize, usize, f64)> {
         let n_vars = M::INFO.state_vars.len();
         self.states.iter().enumerate().find_map(|(i, s)| {

@@ -27,6 +27,20 @@ pub enum ProbeKind {
         /// Projection index.
         proj: usize,
     },
+    /// The mean of a per-synapse variable of a projection (early weight, tags...).
+    SynapseMean {
+        /// Projection index.
+        proj: usize,
+        /// Variable index in the synapse model's `SYN_VARS`.
+        var: usize,
+    },
+    /// The mean of a population's field variable (protein level).
+    FieldMean {
+        /// Population index.
+        pop: usize,
+        /// Variable index in the field model's state variables.
+        var: usize,
+    },
 }
 
 /// A probe and its data.

@@ -10,7 +10,7 @@
 //! same order whatever the number of threads.
 
 use engram_core::history::PostHistory;
-use engram_core::model::{PreSpike, SynapseModel};
+use engram_core::model::{PostSpike, PreSpike, SlowTick, SynapseModel};
 use engram_core::params::{ModelInfo, ParamValues};
 use engram_core::time::{Dt, Step};
 use engram_core::CoreError;
@@ -68,6 +68,22 @@ pub trait ProjectionDyn: Send + Sync {
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError>;
     /// The first synapse whose weight is not finite: (index, pre, post, value).
     fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)>;
+    /// Whether the synapse model has slow dynamics.
+    fn is_slow(&self) -> bool;
+    /// Slow clock, part 1: advances the slow state over `[t0, t0 + dt]` with the
+    /// tags stored at `t0` and the protein integrals of each postsynaptic neuron.
+    fn slow_apply(&mut self, t0_ms: f64, dt_ms: f64, levels: &[[f64; 2]], integrals: &[[f64; 2]]);
+    /// Slow clock, part 2: brings every synapse to `t_ms` and adds its protein
+    /// drive to `drive` (indexed by postsynaptic neuron).
+    fn slow_drive(&mut self, t_ms: f64, drive: &mut [[f64; 2]]);
+    /// In quiet conditions, ms until the next slow switch of any synapse (0: not quiet).
+    fn next_switch_ms(&self, t_ms: f64) -> f64;
+    /// In quiet conditions, adds the drive each synapse will exert `after_ms` from now.
+    fn quiet_drive(&self, after_ms: f64, drive: &mut [[f64; 2]]);
+    /// Mean of per-synapse variable `var` (see the model's `SYN_VARS`).
+    fn syn_mean(&self, var: usize) -> f64;
+    /// Names of the per-synapse variables.
+    fn syn_vars(&self) -> &'static [engram_core::params::StateVar];
 }
 
 struct Shard<S: SynapseModel> {
@@ -79,6 +95,9 @@ struct Shard<S: SynapseModel> {
     weight: Vec<f64>,
     syn: Vec<S::Syn>,
     history: Vec<PostHistory>,
+    /// Synapses by local postsynaptic neuron (only for models with `ON_POST`).
+    by_post_ptr: Vec<u32>,
+    by_post: Vec<u32>,
 }
 
 /// A projection whose synapses follow model `S`.
@@ -101,6 +120,7 @@ impl<S: SynapseModel> Projection<S> {
         n_post: usize,
         mut synapses: Vec<SynapseSpec>,
         dt: Dt,
+        noise_key: u64,
     ) -> Result<Self, CoreError> {
         let params = S::params(&values)?;
         // Stable order: by post shard, then pre, then post, then build order.
@@ -130,8 +150,28 @@ impl<S: SynapseModel> Projection<S> {
                 row[j + 1] += row[j];
             }
             len += post.len();
+            let (mut by_post_ptr, mut by_post) = (vec![], vec![]);
+            if S::ON_POST {
+                by_post_ptr = vec![0u32; (hi - lo) as usize + 1];
+                for &q in &post {
+                    by_post_ptr[(q - lo) as usize + 1] += 1;
+                }
+                for i in 0..(hi - lo) as usize {
+                    by_post_ptr[i + 1] += by_post_ptr[i];
+                }
+                let mut fill = by_post_ptr.clone();
+                by_post = vec![0u32; post.len()];
+                for (k, &q) in post.iter().enumerate() {
+                    let slot = &mut fill[(q - lo) as usize];
+                    by_post[*slot as usize] = k as u32;
+                    *slot += 1;
+                }
+            }
+            for (k, sy) in syn.iter_mut().enumerate() {
+                S::set_noise_key(sy, noise_key ^ (((len + k) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            }
             let history = if needs_history { incoming.into_iter().map(PostHistory::new).collect() } else { vec![] };
-            shards.push(Shard { lo, row, post, delay, weight, syn, history });
+            shards.push(Shard { lo, row, post, delay, weight, syn, history, by_post_ptr, by_post });
         }
         Ok(Self { values, params, receptor, shards, max_delay, len, dt_ms: dt.ms() })
     }
@@ -190,6 +230,17 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     }
 
     fn record_post_spikes(&mut self, stamp: Step, post_spikes: &[u32]) {
+        if S::ON_POST {
+            let cx = PostSpike { stamp, dt_ms: self.dt_ms };
+            for &i in post_spikes {
+                let sh = &mut self.shards[i as usize / CHUNK];
+                let local = (i - sh.lo) as usize;
+                for j in sh.by_post_ptr[local] as usize..sh.by_post_ptr[local + 1] as usize {
+                    let k = sh.by_post[j] as usize;
+                    S::on_post(&self.params, &mut sh.syn[k], &mut sh.weight[k], &cx);
+                }
+            }
+        }
         let Some(tau) = S::post_tau_ms(&self.params) else { return };
         let horizon = self.max_delay as Step;
         let dt = self.dt_ms;
@@ -249,6 +300,76 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         self.params = S::params(&v)?;
         self.values = v;
         Ok(())
+    }
+
+    fn is_slow(&self) -> bool {
+        S::SLOW
+    }
+
+    fn slow_apply(&mut self, t0_ms: f64, dt_ms: f64, levels: &[[f64; 2]], integrals: &[[f64; 2]]) {
+        if !S::SLOW {
+            return;
+        }
+        for sh in self.shards.iter_mut() {
+            for k in 0..sh.post.len() {
+                let q = sh.post[k] as usize;
+                let cx = SlowTick { t0_ms, dt_ms, protein: levels[q], protein_integral: integrals[q] };
+                S::slow_apply(&self.params, &mut sh.syn[k], &mut sh.weight[k], &cx);
+            }
+        }
+    }
+
+    fn slow_drive(&mut self, t_ms: f64, drive: &mut [[f64; 2]]) {
+        if !S::SLOW {
+            return;
+        }
+        for sh in self.shards.iter_mut() {
+            for k in 0..sh.post.len() {
+                let d = S::slow_drive(&self.params, &mut sh.syn[k], &mut sh.weight[k], t_ms);
+                let q = sh.post[k] as usize;
+                drive[q][0] += d[0];
+                drive[q][1] += d[1];
+            }
+        }
+    }
+
+    fn next_switch_ms(&self, t_ms: f64) -> f64 {
+        let mut next = f64::INFINITY;
+        for sh in &self.shards {
+            for sy in &sh.syn {
+                next = next.min(S::next_switch_ms(&self.params, sy, t_ms));
+            }
+        }
+        next
+    }
+
+    fn quiet_drive(&self, after_ms: f64, drive: &mut [[f64; 2]]) {
+        for sh in &self.shards {
+            for (k, sy) in sh.syn.iter().enumerate() {
+                let d = S::quiet_drive(&self.params, sy, after_ms);
+                let q = sh.post[k] as usize;
+                drive[q][0] += d[0];
+                drive[q][1] += d[1];
+            }
+        }
+    }
+
+    fn syn_mean(&self, var: usize) -> f64 {
+        let mut sum = 0.0;
+        for sh in &self.shards {
+            for (k, sy) in sh.syn.iter().enumerate() {
+                sum += S::read(&self.params, sy, sh.weight[k], var);
+            }
+        }
+        if self.len == 0 {
+            f64::NAN
+        } else {
+            sum / self.len as f64
+        }
+    }
+
+    fn syn_vars(&self) -> &'static [engram_core::params::StateVar] {
+        S::SYN_VARS
     }
 
     fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)> {

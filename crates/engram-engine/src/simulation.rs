@@ -15,8 +15,23 @@
 //!    presynaptic spike (ascending neuron index) runs the synapse's `on_pre`
 //!    (which may change the weight, seeing postsynaptic spikes up to stamp
 //!    `s + 1 − delay`), then its weight is added to the input of step `s + delay`.
-//! 6. **Probes**: samples are taken with stamp `s + 1`.
-//! 7. **Guards**: non-finite state and runaway rates stop the run with an error.
+//! 6. **Slow clock** (every `slow_every` steps, at stamp `s + 1`): protein pools
+//!    advance over the elapsed interval with the synthesis switches set at its
+//!    start, then slow synaptic state (capture) with the tags set at its start;
+//!    then every slow synapse is brought to the present and the new tags and
+//!    protein drive are set for the next interval.
+//! 7. **Probes**: samples are taken with stamp `s + 1`.
+//! 8. **Guards**: non-finite state and runaway rates stop the run with an error.
+//!
+//! # Fast-forward
+//!
+//! When enabled, at each slow tick the engine checks whether the network is
+//! quiet: no stimulus acts, no input is pending, every neuron is quiescent and
+//! every slow synapse has its fast state at rest. It then jumps, in closed form,
+//! to the earliest of: the next stimulus, parameter change, probe sample, end of
+//! the run, a tag switching off, or protein synthesis switching off (found by
+//! bisection on the closed-form drive). Each jump is one slow interval, computed
+//! by the same code as the stepped slow clock.
 //!
 //! Tie rules that follow: a presynaptic and a postsynaptic spike in the same step
 //! never pair through the archive in that step (the delay is at least one step);
@@ -24,11 +39,12 @@
 //! postsynaptic state in step `s + d` and the membrane potential from `s + d + 1`
 //! (for the exactly integrated LIF models).
 
-use engram_core::model::{InputKind, NeuronModel, SynapseModel};
+use engram_core::model::{FieldModel, InputKind, NeuronModel, SynapseModel};
 use engram_core::params::ParamValues;
 use engram_core::time::{Dt, Step};
 
 use crate::error::EngineError;
+use crate::field::{Field, FieldDyn};
 use crate::population::{Population, PopulationDyn};
 use crate::probe::{Probe, ProbeKind};
 use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec};
@@ -44,6 +60,8 @@ pub enum Target {
     Population(usize),
     /// A projection's synapse parameters.
     Projection(usize),
+    /// A population's field (protein pool) parameters.
+    Field(usize),
 }
 
 /// A scheduled parameter change.
@@ -64,6 +82,13 @@ struct PopSlot {
     imposed: Vec<u32>,
     total_spikes: u64,
     window_spikes: u64,
+    field: Option<Box<dyn FieldDyn>>,
+    /// Protein drive set at the last slow tick (held over the interval), the
+    /// drive being gathered, levels at the interval start, and integrals over it.
+    drive: Vec<[f64; 2]>,
+    drive_next: Vec<[f64; 2]>,
+    levels: Vec<[f64; 2]>,
+    integrals: Vec<[f64; 2]>,
 }
 
 struct ProjSlot {
@@ -91,6 +116,8 @@ pub struct RunStats {
     pub spikes: u64,
     /// Synaptic events delivered (spikes × out-degree).
     pub synaptic_events: u64,
+    /// Steps skipped by fast-forward.
+    pub fast_forward_steps: u64,
 }
 
 /// A network with its stimuli, scheduled changes and probes.
@@ -108,6 +135,10 @@ pub struct Simulation {
     guards: Guards,
     stats: RunStats,
     finalized: bool,
+    seed: u64,
+    slow_every: Step,
+    last_slow: Step,
+    fast_forward: bool,
 }
 
 impl Simulation {
@@ -128,7 +159,40 @@ impl Simulation {
             guards: Guards { max_rate_hz: 1000.0, window },
             stats: RunStats::default(),
             finalized: false,
+            seed: 1,
+            slow_every: ((100.0 / dt.ms()).round() as Step).max(1),
+            last_slow: 0,
+            fast_forward: false,
         }
+    }
+
+    /// Sets the seed used for per-synapse noise streams (before adding projections).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
+    /// Sets the slow clock period in steps (default: 100 ms).
+    pub fn set_slow_every(&mut self, steps: Step) {
+        self.slow_every = steps.max(1);
+    }
+
+    /// Enables fast-forwarding through quiet periods.
+    pub fn set_fast_forward(&mut self, on: bool) {
+        self.fast_forward = on;
+    }
+
+    /// Attaches a neuron-wide field (protein pools) of model `F` to population `pop`.
+    pub fn add_field<F: FieldModel>(&mut self, pop: usize, values: ParamValues) -> Result<(), EngineError> {
+        let n = self.pops[pop].body.size();
+        let field = Field::<F>::new(n, values)
+            .map_err(|source| EngineError::Params { context: format!("population {} proteins", self.pops[pop].name), source })?;
+        self.pops[pop].field = Some(Box::new(field));
+        Ok(())
+    }
+
+    /// The field of a population, if any.
+    pub fn field(&self, pop: usize) -> Option<&dyn FieldDyn> {
+        self.pops[pop].field.as_deref()
     }
 
     /// The step.
@@ -178,6 +242,11 @@ impl Simulation {
             imposed: vec![],
             total_spikes: 0,
             window_spikes: 0,
+            field: None,
+            drive: vec![[0.0; 2]; n],
+            drive_next: vec![[0.0; 2]; n],
+            levels: vec![[0.0; 2]; n],
+            integrals: vec![[0.0; 2]; n],
         });
         self.finalized = false;
         Ok(self.pops.len() - 1)
@@ -230,7 +299,17 @@ impl Simulation {
         } else {
             receptor
         };
-        let body = Projection::<S>::new(values, receptor, n_pre, n_post, synapses, self.dt)
+        if S::SLOW && self.pops[post].field.is_none() {
+            return Err(EngineError::Params {
+                context: format!("projection {name}"),
+                source: engram_core::CoreError::Inconsistent(format!(
+                    "synapse model {} captures plasticity-related proteins, but population {} has none; give it `proteins = {{ model = \"protein_pool\" }}`",
+                    S::INFO.name, self.pops[post].name
+                )),
+            });
+        }
+        let noise_key = self.seed ^ ((self.projs.len() as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let body = Projection::<S>::new(values, receptor, n_pre, n_post, synapses, self.dt, noise_key)
             .map_err(|source| EngineError::Params { context: format!("projection {name}"), source })?;
         self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body) });
         self.finalized = false;
@@ -331,6 +410,7 @@ impl Simulation {
     pub fn run_until(&mut self, end: Step, progress: &mut (dyn FnMut(Step) + Send)) -> Result<(), EngineError> {
         self.finalize();
         if self.now == 0 {
+            self.slow_tick(0);
             self.sample(0);
         }
         let pool = self.pool.take();
@@ -345,6 +425,12 @@ impl Simulation {
     fn run_loop(&mut self, end: Step, progress: &mut (dyn FnMut(Step) + Send)) -> Result<(), EngineError> {
         let report_every = ((end.saturating_sub(self.now)) / 100).max(1);
         while self.now < end {
+            if self.fast_forward && self.now == self.last_slow && self.try_fast_forward(end) {
+                if self.now % report_every < self.slow_every {
+                    progress(self.now);
+                }
+                continue;
+            }
             let s = self.now;
             self.step(s)?;
             self.now = s + 1;
@@ -374,6 +460,12 @@ impl Simulation {
                     .body
                     .set_values(c.values.clone())
                     .map_err(|source| EngineError::Params { context: format!("projection {}", self.projs[i].name), source }),
+                Target::Field(i) => match self.pops[i].field.as_mut() {
+                    Some(f) => f
+                        .set_values(c.values.clone())
+                        .map_err(|source| EngineError::Params { context: format!("population {} proteins", self.pops[i].name), source }),
+                    None => Ok(()),
+                },
             };
             res?;
             self.change_cursor += 1;
@@ -407,9 +499,13 @@ impl Simulation {
                 / self.pops[pre].body.size().max(1) as u64;
             self.pops[pre].spikes = spikes;
         }
-        // 6. Probes.
+        // 6. Slow clock.
+        if (s + 1) % self.slow_every == 0 {
+            self.slow_tick(s + 1);
+        }
+        // 7. Probes.
         self.sample(s + 1);
-        // 7. Guards.
+        // 8. Guards.
         self.stats.steps += 1;
         if (s + 1) % self.guards.window == 0 {
             self.check_guards(s + 1)?;
@@ -488,8 +584,135 @@ impl Simulation {
                         probe.values.push(if n == 0 { f64::NAN } else { sum / n as f64 });
                     }
                 }
+                ProbeKind::SynapseMean { proj, var } => {
+                    if stamp % probe.every == 0 {
+                        probe.stamps.push(stamp);
+                        probe.values.push(self.projs[*proj].body.syn_mean(*var));
+                    }
+                }
+                ProbeKind::FieldMean { pop, var } => {
+                    if stamp % probe.every == 0 {
+                        probe.stamps.push(stamp);
+                        probe.values.push(self.pops[*pop].field.as_ref().map_or(f64::NAN, |f| f.mean(*var)));
+                    }
+                }
             }
         }
+    }
+
+    /// The slow clock at stamp `now`: see the module docs.
+    fn slow_tick(&mut self, now: Step) {
+        let has_slow = self.projs.iter().any(|p| p.body.is_slow());
+        if !has_slow {
+            self.last_slow = now;
+            return;
+        }
+        let dt_ms = self.dt.to_ms(now - self.last_slow);
+        let t0_ms = self.dt.to_ms(self.last_slow);
+        for pop in self.pops.iter_mut() {
+            if let Some(f) = pop.field.as_mut() {
+                f.levels(&mut pop.levels);
+                if dt_ms > 0.0 {
+                    f.advance(&pop.drive, dt_ms, &mut pop.integrals);
+                } else {
+                    pop.integrals.iter_mut().for_each(|i| *i = [0.0; 2]);
+                }
+            }
+        }
+        if dt_ms > 0.0 {
+            for proj in self.projs.iter_mut().filter(|p| p.body.is_slow()) {
+                let post = &self.pops[proj.post];
+                proj.body.slow_apply(t0_ms, dt_ms, &post.levels, &post.integrals);
+            }
+        }
+        for pop in self.pops.iter_mut() {
+            pop.drive_next.iter_mut().for_each(|d| *d = [0.0; 2]);
+        }
+        let now_ms = self.dt.to_ms(now);
+        for proj in self.projs.iter_mut().filter(|p| p.body.is_slow()) {
+            proj.body.slow_drive(now_ms, &mut self.pops[proj.post].drive_next);
+        }
+        for pop in self.pops.iter_mut() {
+            std::mem::swap(&mut pop.drive, &mut pop.drive_next);
+        }
+        self.last_slow = now;
+    }
+
+    /// The next stamp after `now` at which a probe samples (spike probes excluded).
+    fn next_sample(&self, now: Step) -> Step {
+        self.probes
+            .iter()
+            .filter(|p| !matches!(p.kind, ProbeKind::Spikes { .. }))
+            .map(|p| (now / p.every + 1) * p.every)
+            .min()
+            .unwrap_or(Step::MAX)
+    }
+
+    /// ms until some population's protein synthesis switches, given quiet decay; ∞ if not before `horizon_ms`.
+    fn synthesis_switch_ms(&self, horizon_ms: f64) -> f64 {
+        let mut best = f64::INFINITY;
+        for (i, pop) in self.pops.iter().enumerate() {
+            let Some(field) = pop.field.as_ref() else { continue };
+            let n = pop.body.size();
+            let drive_at = |t: f64| {
+                let mut d = vec![[0.0; 2]; n];
+                for proj in self.projs.iter().filter(|p| p.post == i && p.body.is_slow()) {
+                    proj.body.quiet_drive(t, &mut d);
+                }
+                field.synthesis(&d)
+            };
+            let now_flags = field.synthesis(&pop.drive);
+            if drive_at(horizon_ms) == now_flags {
+                continue;
+            }
+            let (mut lo, mut hi) = (0.0, horizon_ms);
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if drive_at(mid) == now_flags {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            best = best.min(hi);
+        }
+        best
+    }
+
+    /// Jumps through a quiet stretch (see the module docs). Returns whether it moved.
+    fn try_fast_forward(&mut self, end: Step) -> bool {
+        let now = self.now;
+        if !self.pops.iter().all(|p| p.body.quiescent()) {
+            return false;
+        }
+        let mut limit = end.min(self.next_sample(now));
+        if let Some(s) = self.stimuli.next_activity(now) {
+            limit = limit.min(s);
+        }
+        if let Some(c) = self.changes.get(self.change_cursor) {
+            limit = limit.min(c.at);
+        }
+        if limit <= now + self.slow_every {
+            return false;
+        }
+        let t_ms = self.dt.to_ms(now);
+        let switch = self.projs.iter().filter(|p| p.body.is_slow()).map(|p| p.body.next_switch_ms(t_ms)).fold(f64::INFINITY, f64::min);
+        if switch <= 0.0 {
+            return false;
+        }
+        let horizon_ms = self.dt.to_ms(limit - now);
+        let jump_ms = switch.min(self.synthesis_switch_ms(horizon_ms)).min(horizon_ms);
+        let n = ((jump_ms / self.dt.ms()).floor() as Step).clamp(1, limit - now);
+        for pop in self.pops.iter_mut() {
+            pop.body.fast_forward(n, self.dt);
+            pop.spikes.clear();
+        }
+        self.now = now + n;
+        self.stats.fast_forward_steps += n;
+        self.stats.steps += n;
+        self.slow_tick(self.now);
+        self.sample(self.now);
+        true
     }
 
     fn check_guards_partial(&mut self, stamp: Step) -> Result<(), EngineError> {

@@ -102,4 +102,11 @@ impl Stimuli {
         }
     }
 
+    /// The first step at or after `s` in which any stimulus acts, if any.
+    pub fn next_activity(&self, s: Step) -> Option<Step> {
+        let ev = self.events[self.cursor..].iter().map(|e| e.0).find(|&t| t >= s);
+        let po = self.poisson.iter().filter(|p| p.to > s && p.p_spike > 0.0).map(|p| p.from.max(s)).min();
+        let cu = self.currents.iter().filter(|c| c.4 > s && c.2 != 0.0).map(|c| c.3.max(s)).min();
+        [ev, po, cu].into_iter().flatten().min()
+    }
 }

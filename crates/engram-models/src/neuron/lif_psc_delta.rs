@@ -159,6 +159,19 @@ per step: V (exact propagator) + input of this step -> V = max(V, V_min) -> thre
     fn read(p: &Params, s: &State, _: usize) -> f64 {
         s.v_rel + p.e_l
     }
+
+    fn is_quiescent(p: &Params, d: &Derived, s: &State) -> bool {
+        // V relaxes monotonically toward v_inf: it stays below threshold if both are.
+        let v_inf = p.i_e * d.p30 / (1.0 - d.p33);
+        let theta = p.v_th - p.e_l;
+        s.refractory == 0 && s.v_rel < theta && v_inf < theta
+    }
+
+    fn fast_forward(p: &Params, d: &Derived, s: &mut State, n: u64, dt: Dt) {
+        let v_inf = p.i_e * d.p30 / (1.0 - d.p33);
+        s.v_rel = v_inf + (s.v_rel - v_inf) * (-(n as f64) * dt.ms() / p.tau_m).exp();
+        s.v_rel = s.v_rel.max(p.v_min - p.e_l);
+    }
 }
 
 #[cfg(test)]

@@ -47,4 +47,8 @@ impl NeuronModel for SpikeSource {
     fn is_source() -> bool {
         true
     }
+    fn is_quiescent(_: &(), _: &(), _: &()) -> bool {
+        true
+    }
+    fn fast_forward(_: &(), _: &(), _: &mut (), _: u64, _: Dt) {}
 }

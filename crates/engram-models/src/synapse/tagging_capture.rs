@@ -111,6 +111,8 @@ pub struct Syn {
     /// Noise stream key and draws so far.
     key: u64,
     draws: u64,
+    /// Tags as of the last slow tick (bit 0: LTP, bit 1: LTD); they hold until the next.
+    tags: u8,
 }
 
 const FIELDS: &[FieldSpec] = &[
@@ -320,11 +322,13 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
     fn slow_drive(p: &Params, syn: &mut Syn, w: &mut f64, t_ms: f64) -> [f64; 2] {
         Self::advance_to(p, syn, t_ms);
         *w = Self::efficacy(p, syn);
+        let (ltp, ltd) = Self::tags(p, syn);
+        syn.tags = ltp as u8 | (ltd as u8) << 1;
         [(syn.h - p.h0).max(0.0), (p.h0 - syn.h).max(0.0)]
     }
 
     fn slow_apply(p: &Params, syn: &mut Syn, w: &mut f64, cx: &SlowTick) {
-        let (ltp, ltd) = Self::tags(p, syn);
+        let (ltp, ltd) = (syn.tags & 1 != 0 && !p.tag_block, syn.tags & 2 != 0 && !p.tag_block);
         if ltp {
             syn.z = p.z_max - (p.z_max - syn.z) * (-cx.protein_integral[0] / p.tau_z).exp();
         } else if ltd {
@@ -426,6 +430,7 @@ mod tests {
         let p = params(false);
         let mut s = TaggingCapture::init(&p, p.h0 + 2.0).unwrap();
         let mut w = 0.0;
+        TaggingCapture::slow_drive(&p, &mut s, &mut w, 0.0);
         let tick = SlowTick { t0_ms: 0.0, dt_ms: 3_600_000.0, protein: [1.0, 1.0], protein_integral: [3_600_000.0, 3_600_000.0] };
         TaggingCapture::slow_apply(&p, &mut s, &mut w, &tick);
         assert!((s.z - (1.0 - (-1.0f64).exp())).abs() < 1e-12);
