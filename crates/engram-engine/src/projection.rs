@@ -196,8 +196,11 @@ fn deliver_shard<S: SynapseModel>(
         for k in a..b {
             let local = (sh.post[k] - sh.lo) as usize;
             let d = sh.delay[k] as u64;
-            if !sh.history.is_empty() {
-                let mut cx = PreSpike { stamp, delay: d, dt_ms, post: &mut sh.history[local] };
+            {
+                // Rules without a spike archive get an empty one.
+                let mut none = PostHistory::default();
+                let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
+                let mut cx = PreSpike { stamp, delay: d, dt_ms, post };
                 S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx);
             }
             let w = sh.weight[k];

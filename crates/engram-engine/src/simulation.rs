@@ -527,8 +527,8 @@ impl Simulation {
             }
             st.cursor += 1;
         }
-        for run in &st.poisson {
-            if s >= run.from && s < run.to {
+        for run in st.poisson.iter_mut() {
+            if run.active(s) {
                 let imposed = &mut self.pops[run.pop].imposed;
                 for (k, &n) in run.neurons.iter().enumerate() {
                     if run.streams[k].uniform(s) < run.p_spike {

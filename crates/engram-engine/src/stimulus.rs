@@ -17,7 +17,8 @@ pub enum Stimulus {
         /// (step in which the spike is imposed, neuron).
         events: Vec<(Step, u32)>,
     },
-    /// Independent Poisson spike trains on each listed neuron during `[from, to)`.
+    /// Independent Poisson spike trains on each listed neuron during each window
+    /// `[from, to)` (a Bernoulli draw per neuron and step with p = rate·dt).
     Poisson {
         /// Target population index.
         pop: usize,
@@ -25,10 +26,8 @@ pub enum Stimulus {
         neurons: Vec<u32>,
         /// Rate per neuron [Hz].
         rate_hz: f64,
-        /// First step.
-        from: Step,
-        /// End step (exclusive).
-        to: Step,
+        /// Windows of steps `[from, to)`, any order (sorted at build).
+        windows: Vec<(Step, Step)>,
         /// The stimulus's random stream; each neuron draws from its own child stream.
         stream: Stream,
     },
@@ -75,8 +74,24 @@ pub(crate) struct PoissonRun {
     pub neurons: Vec<u32>,
     pub streams: Vec<Stream>,
     pub p_spike: f64,
-    pub from: Step,
-    pub to: Step,
+    /// Sorted, non-overlapping windows and the index of the current one.
+    pub windows: Vec<(Step, Step)>,
+    pub cursor: usize,
+}
+
+impl PoissonRun {
+    /// Whether step `s` lies in a window; `s` must not decrease between calls.
+    pub fn active(&mut self, s: Step) -> bool {
+        while self.windows.get(self.cursor).is_some_and(|w| w.1 <= s) {
+            self.cursor += 1;
+        }
+        self.windows.get(self.cursor).is_some_and(|w| w.0 <= s)
+    }
+
+    /// The first step >= `s` inside a window.
+    pub fn next_active(&self, s: Step) -> Option<Step> {
+        self.windows[self.cursor..].iter().find(|w| w.1 > s).map(|w| w.0.max(s))
+    }
 }
 
 impl Stimuli {
@@ -87,10 +102,12 @@ impl Stimuli {
                 self.events.sort_unstable();
                 self.events.dedup();
             }
-            Stimulus::Poisson { pop, neurons, rate_hz, from, to, stream } => {
+            Stimulus::Poisson { pop, neurons, rate_hz, mut windows, stream } => {
                 let streams = neurons.iter().map(|&n| stream.child(n as u64)).collect();
                 let p_spike = (rate_hz * dt_ms * 1e-3).min(1.0);
-                self.poisson.push(PoissonRun { pop, neurons, streams, p_spike, from, to });
+                windows.retain(|w| w.1 > w.0);
+                windows.sort_unstable();
+                self.poisson.push(PoissonRun { pop, neurons, streams, p_spike, windows, cursor: 0 });
             }
             Stimulus::Current { pop, neurons, amp_pa, from, to } => {
                 self.current_changes.push(from);
@@ -105,7 +122,7 @@ impl Stimuli {
     /// The first step at or after `s` in which any stimulus acts, if any.
     pub fn next_activity(&self, s: Step) -> Option<Step> {
         let ev = self.events[self.cursor..].iter().map(|e| e.0).find(|&t| t >= s);
-        let po = self.poisson.iter().filter(|p| p.to > s && p.p_spike > 0.0).map(|p| p.from.max(s)).min();
+        let po = self.poisson.iter().filter(|p| p.p_spike > 0.0).filter_map(|p| p.next_active(s)).min();
         let cu = self.currents.iter().filter(|c| c.4 > s && c.2 != 0.0).map(|c| c.3.max(s)).min();
         [ev, po, cu].into_iter().flatten().min()
     }

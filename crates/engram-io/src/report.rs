@@ -69,6 +69,9 @@ fn table_of(d: &RecordData) -> Table {
         RecordKind::Weight => {
             t.push_column("t", "ms", d.times_ms.clone()).push_column("mean_weight", d.unit.clone(), d.values.clone());
         }
+        RecordKind::Synapse | RecordKind::Protein => {
+            t.push_column("t", "ms", d.times_ms.clone()).push_column(format!("mean_{}", d.variable), d.unit.clone(), d.values.clone());
+        }
         RecordKind::Fepsp => {
             t.push_column("t", "ms", d.times_ms.clone())
                 .push_column("fepsp", "%", d.values.clone())
@@ -137,6 +140,19 @@ fn figure_of(p: &Protocol, d: &RecordData) -> String {
                 y_label: format!("{} ({})", d.variable, d.unit),
                 series,
                 markers: markers_for(p, Some(&d.subject), scale),
+                hline: None,
+                y_range: None,
+            })
+        }
+        RecordKind::Synapse | RecordKind::Protein => {
+            let pre = if d.kind == RecordKind::Synapse { pre_population_of(p, &d.subject) } else { None };
+            let unit = if d.unit.is_empty() { String::new() } else { format!(" ({})", d.unit) };
+            timecourse_svg(&TimecourseSpec {
+                title: format!("{}: {} of {}", p.title, d.variable, d.subject),
+                x_label,
+                y_label: format!("mean {}{unit}", d.variable),
+                series: vec![Series { label: d.subject.clone(), x: d.times_ms.iter().map(|t| t / scale).collect(), y: d.values.clone(), style: SeriesStyle::Line }],
+                markers: markers_for(p, pre.as_deref(), scale),
                 hline: None,
                 y_range: None,
             })
@@ -226,6 +242,7 @@ pub fn write_run(
         "build_time_s": info.build_s,
         "biological_time_ms": p.dt.to_ms(p.sim.now()),
         "steps": stats.steps,
+        "fast_forwarded_ms": p.dt.to_ms(stats.fast_forward_steps),
         "spikes": stats.spikes,
         "synaptic_events": stats.synaptic_events,
         "synapses": p.sim.n_synapses(),

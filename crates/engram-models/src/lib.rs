@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod catalogue;
+pub mod drugs;
 pub mod neuron;
 pub mod proteins;
 pub mod synapse;

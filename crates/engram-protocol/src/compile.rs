@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use engram_core::model::{InputKind, NeuronModel, SynapseModel};
+use engram_core::model::{FieldModel, InputKind, NeuronModel, SynapseModel};
 use engram_core::params::{ModelInfo, ParamValues};
 use engram_core::rng::{Purpose, Stream};
 use engram_core::time::{Dt, Step};
@@ -37,6 +37,10 @@ pub enum RecordKind {
     Weight,
     /// Mean weight as % of its baseline (fEPSP %).
     Fepsp,
+    /// Mean of a per-synapse variable of a projection.
+    Synapse,
+    /// Mean protein level of a population.
+    Protein,
 }
 
 impl RecordKind {
@@ -47,6 +51,8 @@ impl RecordKind {
             RecordKind::State => "state",
             RecordKind::Weight => "weight",
             RecordKind::Fepsp => "fepsp",
+            RecordKind::Synapse => "synapse",
+            RecordKind::Protein => "protein",
         }
     }
 }
@@ -332,7 +338,8 @@ fn unique<'a>(cx: &Cx, names: impl Iterator<Item = &'a Sp<String>>, what: &str) 
 }
 
 /// An intervention window: from, to, the parameters it sets, and its name and `set` span.
-type Window<'a> = (Step, Step, Vec<(&'a Sp<String>, &'a Val)>, (String, Range<usize>));
+/// An intervention window: from, to, the resolved parameter values it sets, (name, span).
+type Window = (Step, Step, Vec<(&'static str, f64)>, (String, Range<usize>));
 
 /// Checks a set of parameter values against the model's constraints between parameters.
 struct CheckParams<'a>(&'a ParamValues);
@@ -348,6 +355,26 @@ impl SynapseVisitor for CheckParams<'_> {
     type Output = Result<(), CoreError>;
     fn visit<S: SynapseModel>(self) -> Self::Output {
         S::params(self.0).map(|_| ())
+    }
+}
+
+impl catalogue::FieldVisitor for CheckParams<'_> {
+    type Output = Result<(), CoreError>;
+    fn visit<F: FieldModel>(self) -> Self::Output {
+        F::params(self.0).map(|_| ())
+    }
+}
+
+struct AddField<'a> {
+    sim: &'a mut Simulation,
+    pop: usize,
+    values: ParamValues,
+}
+
+impl catalogue::FieldVisitor for AddField<'_> {
+    type Output = Result<(), EngineError>;
+    fn visit<F: FieldModel>(self) -> Self::Output {
+        self.sim.add_field::<F>(self.pop, self.values)
     }
 }
 
@@ -446,6 +473,13 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         (None, None) => 1,
     };
     let mut sim = Simulation::new(dt);
+    sim.set_seed(seed);
+    if let Some(v) = &s.slow_dt {
+        let steps = cx.period(v, "simulation.slow_dt")?;
+        sim.set_slow_every(steps);
+    }
+    let fast_forward = s.fast_forward.as_ref().is_some_and(|f| *f.get_ref());
+    sim.set_fast_forward(fast_forward);
     sim.set_threads(threads).map_err(|e| cx.err(span(&file.simulation), e.to_string(), None))?;
     if let Some(v) = &s.max_rate {
         let hz = cx.quantity(v, Dimension::Frequency, "simulation.max_rate")?;
@@ -486,7 +520,29 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 other => cx.err(span(&p.name), other.to_string(), None),
             })?;
         pop_index.insert(name.clone(), idx);
-        resolved_pops.push(json!({ "name": name, "model": model, "size": size, "params": param_json(info, &values, "") }));
+        let mut proteins_json = Json::Null;
+        if let Some(t) = &p.proteins {
+            let fmodel = match t.get_ref().iter().find(|(k, _)| k.get_ref() == "model") {
+                None => "protein_pool".to_string(),
+                Some((_, m)) => match m.get_ref() {
+                    toml::Value::String(x) => x.clone(),
+                    _ => return Err(cx.err(span(m), format!("{what}: proteins model must be a name"), "model = \"protein_pool\"".to_string())),
+                },
+            };
+            let Some(finfo) = catalogue::FIELD_MODELS.iter().find(|m| m.name == fmodel) else {
+                let known = catalogue::FIELD_MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
+                return Err(cx.err(span(t), format!("{what}: unknown protein model {fmodel:?}"), format!("one of: {known}")));
+            };
+            let fvalues = cx.params(finfo, Some(t), &["model"], Dimension::Weight, None, &format!("{what}: proteins"))?;
+            catalogue::with_field(&fmodel, AddField { sim: &mut sim, pop: idx, values: fvalues.clone() })
+                .expect("model found in the catalogue above")
+                .map_err(|e| match e {
+                    EngineError::Params { source, .. } => cx.core_err(span(t), &format!("{what}: proteins"), source),
+                    other => cx.err(span(t), other.to_string(), None),
+                })?;
+            proteins_json = json!({ "model": fmodel, "params": param_json(finfo, &fvalues, "") });
+        }
+        resolved_pops.push(json!({ "name": name, "model": model, "size": size, "params": param_json(info, &values, ""), "proteins": proteins_json }));
     }
     let find_pop = |n: &Sp<String>, what: &str| -> Result<usize, Diagnostic> {
         pop_index.get(n.get_ref()).copied().ok_or_else(|| {
@@ -666,9 +722,11 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     }
 
     // Interventions: per target, piecewise-constant parameter values.
+    // Target kinds: 0 population, 1 projection, 2 protein field.
     let mut windows: BTreeMap<(u8, usize), Vec<Window>> = BTreeMap::new();
     let mut resolved_interventions = vec![];
     for iv in &file.intervention {
+        let iv_span = span(iv);
         let iv = iv.get_ref();
         let what = format!("intervention {}", iv.name.get_ref());
         let from = cx.time(&iv.from, &format!("{what}: from"))?;
@@ -679,8 +737,17 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         if to <= from {
             return Err(cx.err(span(iv.to.as_ref().unwrap_or(&iv.from)), format!("{what}: `to` must be after `from`"), "to > from".to_string()));
         }
+        let drug = match &iv.drug {
+            None => None,
+            Some(d) => Some(engram_models::drugs::drug(d.get_ref()).ok_or_else(|| {
+                cx.err(span(d), format!("{what}: unknown drug {:?}", d.get_ref()), format!("one of: {}", engram_models::drugs::names()))
+            })?),
+        };
+        if drug.is_none() && iv.set.is_none() {
+            return Err(cx.err(iv_span, format!("{what}: needs `set` (parameter changes) or `drug`"), format!("set = {{ ... }} or drug = one of {}", engram_models::drugs::names())));
+        }
         let t = iv.target.get_ref();
-        let key = match t.split_once('.') {
+        let mut key = match t.split_once('.') {
             Some(("population", n)) => {
                 let i = pop_index.get(n).copied().ok_or_else(|| cx.err(span(&iv.target), format!("{what}: no population named {n:?}"), None))?;
                 (0u8, i)
@@ -689,25 +756,64 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let i = proj_index.get(n).copied().ok_or_else(|| cx.err(span(&iv.target), format!("{what}: no projection named {n:?}"), None))?;
                 (1u8, i)
             }
+            Some(("proteins", n)) => {
+                let i = pop_index.get(n).copied().ok_or_else(|| cx.err(span(&iv.target), format!("{what}: no population named {n:?}"), None))?;
+                (2u8, i)
+            }
             _ => {
                 return Err(cx.err(
                     span(&iv.target),
                     format!("{what}: cannot read target {t:?}"),
-                    "\"population.NAME\" or \"projection.NAME\"".to_string(),
+                    "\"population.NAME\", \"projection.NAME\" or \"proteins.NAME\"".to_string(),
                 ))
             }
         };
-        // Validate the parameter names and values now, against the target's model.
-        let (base, info, wdim) = if key.0 == 0 {
-            let p = sim.population(key.1);
-            (p.values().clone(), p.info(), Dimension::Weight)
-        } else {
-            let (v, i, d) = &proj_values[key.1];
-            (v.clone(), *i, *d)
+        if let Some(d) = drug {
+            use engram_models::drugs::DrugTarget;
+            match (d.target, key.0) {
+                (DrugTarget::Proteins, 0) | (DrugTarget::Proteins, 2) => key.0 = 2,
+                (DrugTarget::Synapses, 1) => {}
+                (DrugTarget::Proteins, _) => return Err(cx.err(span(&iv.target), format!("{what}: {} acts on the protein pools of a population", d.name), "target = \"population.NAME\"".to_string())),
+                (DrugTarget::Synapses, _) => return Err(cx.err(span(&iv.target), format!("{what}: {} acts on the synapses of a projection", d.name), "target = \"projection.NAME\"".to_string())),
+            }
+        }
+        // Resolve and validate the parameter names and values now, against the target's model.
+        let (base, info, wdim) = match key.0 {
+            0 => {
+                let p = sim.population(key.1);
+                (p.values().clone(), p.info(), Dimension::Weight)
+            }
+            1 => {
+                let (v, i, d) = &proj_values[key.1];
+                (v.clone(), *i, *d)
+            }
+            _ => match sim.field(key.1) {
+                Some(f) => (f.values().clone(), f.info(), Dimension::Weight),
+                None => return Err(cx.err(span(&iv.target), format!("{what}: population {:?} has no protein pools", t.split_once('.').map_or("", |x| x.1)), "give the population `proteins = { model = \"protein_pool\" }`".to_string())),
+            },
         };
-        let changed = cx.params(info, Some(&iv.set), &[], wdim, Some(&base), &what)?;
-        let _ = changed;
-        windows.entry(key).or_default().push((from, to, iv.set.get_ref().iter().collect(), (iv.name.get_ref().clone(), span(&iv.set))));
+        let mut sets: Vec<(&'static str, f64)> = vec![];
+        if let Some(d) = drug {
+            for &(name, value) in d.sets {
+                let Some(field) = info.field(name) else {
+                    return Err(cx.err(
+                        span(iv.drug.as_ref().expect("drug given")),
+                        format!("{what}: {} changes {name}, which model {} does not have", d.name, info.name),
+                        "a target whose model has that parameter (e.g. a tagging_capture projection)".to_string(),
+                    ));
+                };
+                sets.push((field.name, value));
+            }
+        }
+        if let Some(table) = &iv.set {
+            let changed = cx.params(info, Some(table), &[], wdim, Some(&base), &what)?;
+            for (k, _) in table.get_ref() {
+                let field = info.field(k.get_ref()).expect("checked by params");
+                sets.push((field.name, changed.get(field.name)));
+            }
+        }
+        let set_span = iv.set.as_ref().map(span).or_else(|| iv.drug.as_ref().map(span)).unwrap_or(iv_span);
+        windows.entry(key).or_default().push((from, to, sets.clone(), (iv.name.get_ref().clone(), set_span)));
         markers.push(Marker {
             from_ms: dt.to_ms(from),
             to_ms: dt.to_ms(to),
@@ -717,16 +823,25 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         });
         resolved_interventions.push(json!({
             "name": iv.name.get_ref(), "target": t, "from_ms": dt.to_ms(from), "to_ms": dt.to_ms(to),
+            "drug": drug.map(|d| d.name), "concentration": drug.map(|d| d.concentration),
+            "sets": sets.iter().map(|(k, v)| json!({ "parameter": k, "value": v })).collect::<Vec<_>>(),
             "source": iv.source.as_ref().map(|s| s.get_ref().clone()),
         }));
     }
     for ((kind, i), list) in windows {
-        let (base, info, wdim) = if kind == 0 {
-            let p = sim.population(i);
-            (p.values().clone(), p.info(), Dimension::Weight)
-        } else {
-            let (v, inf, d) = &proj_values[i];
-            (v.clone(), *inf, *d)
+        let (base, info) = match kind {
+            0 => {
+                let p = sim.population(i);
+                (p.values().clone(), p.info())
+            }
+            1 => {
+                let (v, inf, _) = &proj_values[i];
+                (v.clone(), *inf)
+            }
+            _ => {
+                let f = sim.field(i).expect("checked above");
+                (f.values().clone(), f.info())
+            }
         };
         let mut bounds: Vec<Step> = list.iter().flat_map(|w| [w.0, w.1]).collect();
         bounds.sort_unstable();
@@ -738,26 +853,27 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             for (from, to, sets, who) in &list {
                 if *from <= b && b < *to {
                     last_active = Some(who);
-                    for (k, val) in sets {
-                        let field = info.field(k.get_ref()).expect("checked above");
-                        let dim = if field.dim == Dimension::Weight { wdim } else { field.dim };
-                        let x = cx.quantity(val, dim, k.get_ref())?;
-                        v = v.with(info, field.name, x).map_err(|e| cx.core_err(span(val), k.get_ref(), e))?;
+                    for &(k, x) in sets {
+                        v = v.with(info, k, x).map_err(|e| cx.core_err(who.1.clone(), k, e))?;
                     }
                 }
             }
             if v != previous && b < duration {
                 // The combined values must also satisfy the model's constraints between
                 // parameters (e.g. V_reset < V_th), or the run would stop when they apply.
-                let check = if kind == 0 {
-                    catalogue::with_neuron(info.name, CheckParams(&v))
-                } else {
-                    catalogue::with_synapse(info.name, CheckParams(&v))
+                let check = match kind {
+                    0 => catalogue::with_neuron(info.name, CheckParams(&v)),
+                    1 => catalogue::with_synapse(info.name, CheckParams(&v)),
+                    _ => catalogue::with_field(info.name, CheckParams(&v)),
                 };
                 if let (Some(Err(e)), Some((name, set_span))) = (check, last_active) {
                     return Err(cx.core_err(set_span.clone(), &format!("intervention {name} (from {} ms)", dt.to_ms(b)), e));
                 }
-                let target = if kind == 0 { Target::Population(i) } else { Target::Projection(i) };
+                let target = match kind {
+                    0 => Target::Population(i),
+                    1 => Target::Projection(i),
+                    _ => Target::Field(i),
+                };
                 sim.add_change(Change { at: b, target, values: v.clone() });
                 previous = v;
             }
@@ -781,8 +897,10 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             "state" => RecordKind::State,
             "weight" => RecordKind::Weight,
             "fepsp" => RecordKind::Fepsp,
+            "synapse" => RecordKind::Synapse,
+            "protein" => RecordKind::Protein,
             other => {
-                return Err(cx.err(span(&r.kind), format!("{what}: unknown kind {other:?}"), "one of: spikes, state, weight, fepsp".to_string()))
+                return Err(cx.err(span(&r.kind), format!("{what}: unknown kind {other:?}"), "one of: spikes, state, weight, fepsp, synapse, protein".to_string()))
             }
         };
         let need = |o: Option<&Sp<String>>, key: &str| -> Result<Sp<String>, Diagnostic> {
@@ -810,6 +928,33 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                     let probe = sim.add_probe(Probe::new(ProbeKind::State { pop, var: vi, neurons: neurons.clone() }, every));
                     RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: var.get_ref().clone(), unit: info.state_vars[vi].unit.into(), neurons, population_size: size, baseline: (0, 0), raw_unit: String::new() }
                 }
+            }
+            RecordKind::Synapse => {
+                let pname = need(r.projection.as_ref(), "projection")?;
+                let proj = find_proj(&pname, &what)?;
+                let var = need(r.variable.as_ref(), "variable")?;
+                let vars = sim.projection(proj).syn_vars();
+                let Some(vi) = vars.iter().position(|v| v.name == var.get_ref().as_str()) else {
+                    let known = vars.iter().map(|v| v.name).collect::<Vec<_>>().join(", ");
+                    return Err(cx.err(span(&var), format!("{what}: synapse model {} has no variable {:?}", sim.projection(proj).info().name, var.get_ref()), format!("one of: {}", if known.is_empty() { "(none: this synapse model has no recordable state)".into() } else { known })));
+                };
+                let probe = sim.add_probe(Probe::new(ProbeKind::SynapseMean { proj, var: vi }, every));
+                RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: var.get_ref().clone(), unit: vars[vi].unit.into(), neurons: vec![], population_size: 0, baseline: (0, 0), raw_unit: String::new() }
+            }
+            RecordKind::Protein => {
+                let pname = need(r.population.as_ref(), "population")?;
+                let pop = find_pop(&pname, &what)?;
+                let Some(field) = sim.field(pop) else {
+                    return Err(cx.err(span(&pname), format!("{what}: population {:?} has no protein pools", pname.get_ref()), "give it `proteins = { model = \"protein_pool\" }`".to_string()));
+                };
+                let var_name = r.variable.as_ref().map_or("protein".to_string(), |v| v.get_ref().clone());
+                let vars = field.info().state_vars;
+                let Some(vi) = vars.iter().position(|v| v.name == var_name) else {
+                    let known = vars.iter().map(|v| v.name).collect::<Vec<_>>().join(", ");
+                    return Err(cx.err(r.variable.as_ref().map_or(r_span.clone(), span), format!("{what}: no protein variable {var_name:?}"), format!("one of: {known}")));
+                };
+                let probe = sim.add_probe(Probe::new(ProbeKind::FieldMean { pop, var: vi }, every));
+                RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: var_name, unit: vars[vi].unit.into(), neurons: vec![], population_size: 0, baseline: (0, 0), raw_unit: String::new() }
             }
             RecordKind::Weight | RecordKind::Fepsp => {
                 let pname = need(r.projection.as_ref(), "projection")?;
@@ -942,7 +1087,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         "simulation": {
             "duration": { "value": duration_ms, "unit": "ms" },
             "dt": { "value": dt.ms(), "unit": "ms" },
-            "steps": duration, "seed": seed, "threads": threads,
+            "steps": duration, "seed": seed, "threads": threads, "fast_forward": fast_forward,
         },
         "populations": resolved_pops,
         "projections": resolved_projs,
@@ -1072,33 +1217,44 @@ fn compile_stimulus(
                 Ok(())
             }
             "poisson" | "current" => {
-                let (from, to) = match (&st.from, &st.to, &st.at, &st.duration) {
-                    (Some(f), Some(t), _, _) => (cx.time(f, &format!("{what}: from"))?, cx.time(t, &format!("{what}: to"))?),
-                    (_, _, Some(a), Some(d)) => {
-                        let a = cx.time(a, &format!("{what}: at"))?;
-                        let d = cx.period(d, &format!("{what}: duration"))?;
-                        (a, a.saturating_add(d).min(cx.duration))
+                // Windows: one per onset when `every` repeats it (each `duration` long),
+                // otherwise [from, to) or [at, at + duration), or the whole run.
+                let windows: Vec<(Step, Step)> = if st.every.is_some() {
+                    let d = cx.period(st.duration.as_ref().ok_or_else(|| missing("duration", "\"150 ms\""))?, &format!("{what}: duration"))?;
+                    onsets.iter().map(|&o| (o, o.saturating_add(d).min(cx.duration))).collect()
+                } else {
+                    let (from, to) = match (&st.from, &st.to, &st.at, &st.duration) {
+                        (Some(f), Some(t), _, _) => (cx.time(f, &format!("{what}: from"))?, cx.time(t, &format!("{what}: to"))?),
+                        (_, _, Some(a), Some(d)) => {
+                            let a = cx.time(a, &format!("{what}: at"))?;
+                            let d = cx.period(d, &format!("{what}: duration"))?;
+                            (a, a.saturating_add(d).min(cx.duration))
+                        }
+                        (None, None, None, None) => (0, cx.duration),
+                        _ => return Err(cx.err(stim_span.clone(), format!("{what}: give the window as `from` and `to`, or `at` and `duration`"), "from = \"0 s\", to = \"10 s\"".to_string())),
+                    };
+                    if to <= from {
+                        return Err(cx.err(stim_span.clone(), format!("{what}: the window is empty (to <= from)"), "to > from".to_string()));
                     }
-                    (None, None, None, None) => (0, cx.duration),
-                    _ => return Err(cx.err(stim_span.clone(), format!("{what}: give the window as `from` and `to`, or `at` and `duration`"), "from = \"0 s\", to = \"10 s\"".to_string())),
+                    vec![(from, to)]
                 };
-                if to <= from {
-                    return Err(cx.err(stim_span.clone(), format!("{what}: the window is empty (to <= from)"), "to > from".to_string()));
-                }
+                let from = windows.first().map_or(0, |w| w.0);
                 if k.get_ref() == "poisson" {
                     let rate = cx.quantity(st.rate.as_ref().ok_or_else(|| missing("rate", "\"10 Hz\""))?, Dimension::Frequency, &format!("{what}: rate"))?;
                     if rate < 0.0 {
                         return Err(cx.err(span(st.rate.as_ref().expect("given")), format!("{what}: rate must not be negative"), None));
                     }
                     let stream = Stream::new(seed, Purpose::Poisson, index as u64);
-                    sim.add_stimulus(Stimulus::Poisson { pop, neurons, rate_hz: rate, from, to, stream });
+                    sim.add_stimulus(Stimulus::Poisson { pop, neurons, rate_hz: rate, windows, stream });
                     markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("Poisson {rate} Hz"), target: target_name.clone(), intervention: false });
                 } else {
                     if sim.population(pop).input_kind() == InputKind::None {
                         return Err(cx.err(span(&st.target), format!("{what}: a spike source takes no current"), "a neuron population".to_string()));
                     }
                     let amp = cx.quantity(st.amplitude.as_ref().ok_or_else(|| missing("amplitude", "\"0.5 nA\""))?, Dimension::Current, &format!("{what}: amplitude"))?;
-                    sim.add_stimulus(Stimulus::Current { pop, neurons, amp_pa: amp, from, to });
+                    for (from, to) in windows {
+                        sim.add_stimulus(Stimulus::Current { pop, neurons: neurons.clone(), amp_pa: amp, from, to });
+                    }
                     markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("{amp} pA"), target: target_name.clone(), intervention: false });
                 }
                 Ok(())

@@ -75,6 +75,10 @@ pub struct SimulationDef {
     pub threads: Option<Sp<i64>>,
     /// Guard: largest mean population rate before the run is stopped, default "1000 Hz".
     pub max_rate: Option<Val>,
+    /// Period of the slow clock (tags, proteins, capture), default "100 ms".
+    pub slow_dt: Option<Val>,
+    /// Skip quiet stretches in closed form, default false.
+    pub fast_forward: Option<Sp<bool>>,
 }
 
 /// `[[population]]`.
@@ -90,6 +94,9 @@ pub struct PopulationDef {
     /// Parameter overrides.
     #[serde(default)]
     pub params: Option<Sp<ParamTable>>,
+    /// Neuron-wide plasticity-related protein pools, e.g. `{ model = "protein_pool", theta_pro = "2.1 mV" }`.
+    #[serde(default)]
+    pub proteins: Option<Sp<ParamTable>>,
 }
 
 /// `[[projection]]`.
@@ -187,10 +194,12 @@ pub struct StimulusDef {
 pub struct InterventionDef {
     /// Label (shown on plots).
     pub name: Sp<String>,
-    /// "population.NAME" or "projection.NAME".
+    /// "population.NAME", "projection.NAME" or "proteins.NAME".
     pub target: Sp<String>,
     /// Parameters to change during the window.
-    pub set: Sp<ParamTable>,
+    pub set: Option<Sp<ParamTable>>,
+    /// A catalogued drug instead of (or before) `set` (see `engram list`).
+    pub drug: Option<Sp<String>>,
     /// Start.
     pub from: Val,
     /// End (default: end of the run).
@@ -205,7 +214,7 @@ pub struct InterventionDef {
 pub struct RecordDef {
     /// Unique name (file name of the output).
     pub name: Sp<String>,
-    /// spikes, state, weight, fepsp.
+    /// spikes, state, weight, fepsp, synapse, protein.
     pub kind: Sp<String>,
     /// Population (spikes, state).
     pub population: Option<Sp<String>>,
