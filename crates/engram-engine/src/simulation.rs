@@ -528,13 +528,9 @@ impl Simulation {
             st.cursor += 1;
         }
         for run in st.poisson.iter_mut() {
-            if run.active(s) {
+            if run.p_spike > 0.0 && run.active(s) {
                 let imposed = &mut self.pops[run.pop].imposed;
-                for (k, &n) in run.neurons.iter().enumerate() {
-                    if run.streams[k].uniform(s) < run.p_spike {
-                        imposed.push(n);
-                    }
-                }
+                run.fire(s, imposed);
             }
         }
         if !st.poisson.is_empty() {

@@ -77,6 +77,13 @@ pub(crate) struct PoissonRun {
     /// Sorted, non-overlapping windows and the index of the current one.
     pub windows: Vec<(Step, Step)>,
     pub cursor: usize,
+    /// Next spike step of each neuron (a min-heap of (step, neuron index)), for
+    /// the window `heap_window`; spikes are drawn as geometric inter-spike gaps,
+    /// which is the same process as one Bernoulli(p) draw per step, at a cost per
+    /// spike instead of per step.
+    pub heap: std::collections::BinaryHeap<std::cmp::Reverse<(Step, u32)>>,
+    pub heap_window: Option<usize>,
+    pub draws: Vec<u64>,
 }
 
 impl PoissonRun {
@@ -86,6 +93,46 @@ impl PoissonRun {
             self.cursor += 1;
         }
         self.windows.get(self.cursor).is_some_and(|w| w.0 <= s)
+    }
+
+    /// Draws the gap to the next spike of neuron index `k` (>= 1 step).
+    fn gap(&mut self, k: usize) -> Step {
+        let u = 1.0 - self.streams[k].uniform(self.draws[k]); // (0, 1]
+        self.draws[k] += 1;
+        if self.p_spike >= 1.0 {
+            return 1;
+        }
+        let g = (u.ln() / (-self.p_spike).ln_1p()).floor();
+        if g >= (Step::MAX / 2) as f64 {
+            Step::MAX / 2
+        } else {
+            g as Step + 1
+        }
+    }
+
+    /// Pushes the neurons of index list that spike in step `s` into `out`.
+    pub fn fire(&mut self, s: Step, out: &mut Vec<u32>) {
+        if self.heap_window != Some(self.cursor) {
+            // A new window: by memorylessness, draw every first spike from its start.
+            self.heap.clear();
+            let start = self.windows[self.cursor].0;
+            for k in 0..self.neurons.len() {
+                let t = start - 1 + self.gap(k);
+                self.heap.push(std::cmp::Reverse((t, k as u32)));
+            }
+            self.heap_window = Some(self.cursor);
+        }
+        while let Some(&std::cmp::Reverse((t, k))) = self.heap.peek() {
+            if t > s {
+                break;
+            }
+            self.heap.pop();
+            if t == s {
+                out.push(self.neurons[k as usize]);
+            }
+            let next = s + self.gap(k as usize);
+            self.heap.push(std::cmp::Reverse((next, k)));
+        }
     }
 
     /// The first step >= `s` inside a window.
@@ -107,7 +154,18 @@ impl Stimuli {
                 let p_spike = (rate_hz * dt_ms * 1e-3).min(1.0);
                 windows.retain(|w| w.1 > w.0);
                 windows.sort_unstable();
-                self.poisson.push(PoissonRun { pop, neurons, streams, p_spike, windows, cursor: 0 });
+                let draws = vec![0; neurons.len()];
+                self.poisson.push(PoissonRun {
+                    pop,
+                    neurons,
+                    streams,
+                    p_spike,
+                    windows,
+                    cursor: 0,
+                    heap: Default::default(),
+                    heap_window: None,
+                    draws,
+                });
             }
             Stimulus::Current { pop, neurons, amp_pa, from, to } => {
                 self.current_changes.push(from);
