@@ -71,7 +71,7 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
-    /// Describe a model or stimulus preset: equations, parameters, references.
+    /// Describe a model, drug or stimulus preset: equations, parameters, references.
     Describe {
         /// Model or preset name (see `engram list`).
         name: String,
@@ -345,6 +345,19 @@ fn cmd_describe(name: &str) -> ExitCode {
         print!("{}", info.describe());
         return ExitCode::SUCCESS;
     }
+    if let Some(d) = engram_models::drugs::drug(name) {
+        let target = match d.target {
+            engram_models::drugs::DrugTarget::Proteins => "the protein pools of a population (target = \"population.NAME\")",
+            engram_models::drugs::DrugTarget::Synapses => "the synapses of a projection (target = \"projection.NAME\")",
+        };
+        println!("{} (drug)\n\n{}\nTypical concentration: {}\nActs on: {}", d.name, d.effect, d.concentration, target);
+        println!("Sets while applied: {}", d.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
+        println!("\nReferences:");
+        for r in d.references {
+            println!("  - {r}");
+        }
+        return ExitCode::SUCCESS;
+    }
     if let Some(p) = engram_protocol::presets::preset(name) {
         let t = p.times_ms();
         println!("{} (stimulus preset)\n\n{}\n\n{} pulses over {} ms.\nSource: {}", p.name, p.description, t.len(), t.last().copied().unwrap_or(0.0), p.source);
@@ -363,14 +376,22 @@ fn cmd_list() -> ExitCode {
     for m in catalogue::SYNAPSE_MODELS {
         println!("  {:<22} {}", m.name, m.summary);
     }
+    println!("\nProtein (neuron-wide field) models:");
+    for m in catalogue::FIELD_MODELS {
+        println!("  {:<22} {}", m.name, m.summary);
+    }
+    println!("\nDrugs (interventions: [[intervention]] drug = NAME):");
+    for d in engram_models::drugs::DRUGS {
+        println!("  {:<22} {} ({})", d.name, d.effect, d.concentration);
+    }
     println!("\nStimulus presets:");
     for p in engram_protocol::presets::PRESETS {
         println!("  {:<22} {}", p.name, p.description);
     }
     println!("\nStimulus kinds: poisson, regular, burst, times, pairing, current");
-    println!("\nInterventions: any model parameter of a population or projection, changed over a");
-    println!("  time window with [[intervention]] (target, set, from, to); see docs/protocol.md.");
-    println!("\nRecorders: spikes, state, weight, fepsp");
+    println!("\nInterventions: a drug above, or any model parameter of a population, projection or");
+    println!("  protein pool, changed over a time window with [[intervention]]; see docs/protocol.md.");
+    println!("\nRecorders: spikes, state, weight, fepsp, synapse, protein");
     ExitCode::SUCCESS
 }
 

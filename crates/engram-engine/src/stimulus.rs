@@ -117,7 +117,7 @@ impl PoissonRun {
             self.heap.clear();
             let start = self.windows[self.cursor].0;
             for k in 0..self.neurons.len() {
-                let t = start - 1 + self.gap(k);
+                let t = start + self.gap(k) - 1;
                 self.heap.push(std::cmp::Reverse((t, k as u32)));
             }
             self.heap_window = Some(self.cursor);

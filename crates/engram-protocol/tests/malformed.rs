@@ -170,6 +170,20 @@ fn cases() -> Vec<Case> {
             .at(22, 10)
             .msg("an inhibitory weight onto a current target must be negative")
             .accepts("-20 pA"),
+        case("unknown_drug", Append("\n[[intervention]]\nname = \"x\"\ndrug = \"aspirin\"\ntarget = \"projection.S1\"\nfrom = \"0 ms\"\n"))
+            .at(57, 8)
+            .msg("unknown drug \"aspirin\"")
+            .accepts("anisomycin"),
+        case("protein_drug_on_a_projection", Append("\n[[intervention]]\nname = \"x\"\ndrug = \"anisomycin\"\ntarget = \"projection.S1\"\nfrom = \"0 ms\"\n"))
+            .at(58, 10)
+            .msg("anisomycin acts on the protein pools of a population")
+            .accepts("population.NAME"),
+        case("synapse_drug_on_a_model_without_the_parameter", Append("\n[[intervention]]\nname = \"x\"\ndrug = \"apv\"\ntarget = \"projection.S1\"\nfrom = \"0 ms\"\n"))
+            .at(57, 8)
+            .msg("apv changes c_pre, which model stdp_pair does not have"),
+        case("tagging_capture_without_proteins", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"tagging_capture\""))
+            .at(24, 14)
+            .msg("has none"),
         case("unknown_key_in_simulation", Replace("seed = 3", "sed = 3"))
             .at(4, 1)
             .msg("unknown field `sed`")
@@ -495,7 +509,7 @@ fn cases() -> Vec<Case> {
         ))
             .at(57, 10)
             .msg("intervention drug: cannot read target \"post\"")
-            .accepts("\"population.NAME\" or \"projection.NAME\""),
+            .accepts("\"population.NAME\", \"projection.NAME\" or \"proteins.NAME\""),
         case("intervention_ends_before_it_starts", Append(
             "\n[[intervention]]\nname = \"drug\"\ntarget = \"projection.S1\"\nset = { lambda = 0 }\nfrom = \"0.5 s\"\nto = \"0.2 s\"\n",
         ))
