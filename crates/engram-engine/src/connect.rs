@@ -67,12 +67,26 @@ pub fn pairs(
             if !(0.0..=1.0).contains(p) {
                 return Err(format!("probability must be between 0 and 1, got {p}"));
             }
+            // Each pair is independently connected with probability p; the gaps
+            // between connected candidates are geometric, so one draw per synapse
+            // (not per candidate pair) suffices.
+            let log_q = (-*p).ln_1p();
             for post in 0..n_post {
+                if *p <= 0.0 {
+                    break;
+                }
                 let mut r = stream(post).rng();
-                for pre in 0..n_pre {
-                    if r.uniform() < *p && (*autapses || !same || pre != post) {
+                let mut pre: u64 = 0;
+                loop {
+                    let skip = if *p >= 1.0 { 0 } else { ((1.0 - r.uniform()).ln() / log_q).floor() as u64 };
+                    pre = pre.saturating_add(skip);
+                    if pre >= n_pre as u64 {
+                        break;
+                    }
+                    if *autapses || !same || pre as usize != post {
                         out.push((pre as u32, post as u32));
                     }
+                    pre += 1;
                 }
             }
         }

