@@ -41,6 +41,8 @@ use engram_core::time::Dt;
 use engram_core::units::Dimension::{Capacitance, Conductance, Current, Dimensionless, Time, Voltage};
 use engram_core::CoreError;
 
+use super::step_mean;
+
 /// The model type.
 #[derive(Debug, Clone, Copy)]
 pub struct Adex;
@@ -124,9 +126,6 @@ const STATE_VARS: &[StateVar] = &[
     StateVar { name: "g_in", unit: "nS", doc: "inhibitory conductance" },
 ];
 
-fn step_mean(h: f64, tau: f64) -> f64 {
-    -(-h / tau).exp_m1() * tau / h
-}
 
 impl Adex {
     #[inline]

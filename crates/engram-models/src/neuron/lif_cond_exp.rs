@@ -43,6 +43,8 @@ use engram_core::time::Dt;
 use engram_core::units::Dimension::{Capacitance, Conductance, Current, Time, Voltage};
 use engram_core::CoreError;
 
+use super::step_mean;
+
 /// The model type.
 #[derive(Debug, Clone, Copy)]
 pub struct LifCondExp;
@@ -135,10 +137,6 @@ fn exp_neg(x: f64) -> f64 {
     }
 }
 
-fn step_mean(h: f64, tau: f64) -> f64 {
-    // τ/h·(1 − e^(−h/τ)), written with exp_m1 to stay accurate when h ≪ τ.
-    -(-h / tau).exp_m1() * tau / h
-}
 
 impl NeuronModel for LifCondExp {
     type Params = Params;
@@ -179,12 +177,7 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
             v_init: v.get("V_init"),
             i_e: v.get("I_e"),
         };
-        if p.v_reset >= p.v_th {
-            return Err(CoreError::Inconsistent(format!(
-                "V_reset ({} mV) must be below V_th ({} mV)",
-                p.v_reset, p.v_th
-            )));
-        }
+        super::check_reset_below_threshold(p.v_reset, p.v_th)?;
         Ok(p)
     }
 

@@ -119,9 +119,7 @@ per step: V (exact propagator) + input of this step -> V = max(V, V_min) -> thre
             v_init: v.get("V_init"),
             i_e: v.get("I_e"),
         };
-        if p.v_reset >= p.v_th {
-            return Err(CoreError::Inconsistent(format!("V_reset ({} mV) must be below V_th ({} mV)", p.v_reset, p.v_th)));
-        }
+        super::check_reset_below_threshold(p.v_reset, p.v_th)?;
         Ok(p)
     }
 
