@@ -655,8 +655,33 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         };
         let pairs = connect::pairs(&rule, sim.population_size(pre), sim.population_size(post), pre == post, seed, pi)
             .map_err(|m| cx.err(span(&pr.connect), format!("{what}: {m}"), None))?;
-        let synapses: Vec<SynapseSpec> =
+        let mut synapses: Vec<SynapseSpec> =
             pairs.iter().map(|&(a, b)| SynapseSpec { pre: a, post: b, weight, delay: delay as u16 }).collect();
+        // Per-synapse weights and delays (explicit lists only).
+        for (key, list) in [("weights", &c.weights), ("delays", &c.delays)] {
+            let Some(list) = list else { continue };
+            if c.rule.get_ref() != "list" {
+                return Err(cx.err(span(list), format!("{what}: `{key}` is only for rule = \"list\""), format!("remove `{key}`, or use rule = \"list\" with pairs")));
+            }
+            if list.get_ref().len() != synapses.len() {
+                return Err(cx.err(
+                    span(list),
+                    format!("{what}: {} {key} for {} pairs", list.get_ref().len(), synapses.len()),
+                    format!("one entry per pair ({})", synapses.len()),
+                ));
+            }
+            for (syn, v) in synapses.iter_mut().zip(list.get_ref()) {
+                if key == "weights" {
+                    syn.weight = cx.quantity(v, weight_dim, &format!("{what}: weights"))?;
+                } else {
+                    let d = cx.period(v, &format!("{what}: delays"))?;
+                    if d > engram_engine::simulation::MAX_DELAY_STEPS {
+                        return Err(cx.err(span(v), format!("{what}: delay of {d} steps is too long"), format!("at most {} steps", engram_engine::simulation::MAX_DELAY_STEPS)));
+                    }
+                    syn.delay = d as u16;
+                }
+            }
+        }
         let n_syn = synapses.len();
         let (model, info) = match &pr.plasticity {
             None => ("static".to_string(), catalogue::info("static").expect("static is in the catalogue")),

@@ -136,6 +136,10 @@ pub struct ConnectDef {
     pub autapses: Option<Sp<bool>>,
     /// Explicit (pre, post) pairs (list).
     pub pairs: Option<Sp<Vec<(i64, i64)>>>,
+    /// Per-synapse weights for `list` (one per pair; default: the projection's weight).
+    pub weights: Option<Sp<Vec<Val>>>,
+    /// Per-synapse delays for `list` (one per pair; default: the projection's delay).
+    pub delays: Option<Sp<Vec<Val>>>,
 }
 
 /// `[[stimulus]]`.
