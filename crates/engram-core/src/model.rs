@@ -107,6 +107,21 @@ pub struct PostSpike {
     pub dt_ms: f64,
 }
 
+/// Context for one step of fast synaptic dynamics, given to [`SynapseModel::step_fast`].
+#[derive(Debug, Clone, Copy)]
+pub struct FastStep {
+    /// The step being taken (from `step·dt` to `(step + 1)·dt`); also the counter
+    /// for per-synapse random draws, so draws do not depend on how often the
+    /// synapse was called before.
+    pub step: Step,
+    /// The step in ms.
+    pub dt_ms: f64,
+    /// Membrane potential of the postsynaptic neuron after its update in this step [mV].
+    pub v_post: f64,
+    /// Whether the presynaptic neuron spiked in this step (stamp `step + 1`).
+    pub pre_spiked: bool,
+}
+
 /// Context for the slow clock, given to [`SynapseModel::slow_apply`].
 #[derive(Debug, Clone, Copy)]
 pub struct SlowTick {
@@ -193,6 +208,29 @@ pub trait SynapseModel: Send + Sync + 'static {
     fn next_switch_ms(_p: &Self::Params, _syn: &Self::Syn, _t_ms: f64) -> f64 {
         f64::INFINITY
     }
+    /// Whether the engine must call [`SynapseModel::step_fast`] (models whose
+    /// plasticity reads the postsynaptic membrane potential continuously).
+    const STEP_FAST: bool = false;
+    /// Fast synaptic dynamics for one step, called after the neurons have been
+    /// updated and before spikes are delivered, for every synapse whose
+    /// presynaptic neuron spiked in this step or whose postsynaptic neuron is not
+    /// quiescent ([`NeuronModel::is_quiescent`] false). Between two calls the
+    /// postsynaptic neuron was quiescent, and the model may take its potential as
+    /// constant at the value `cx.v_post` of the next call. Never called during
+    /// fast-forward jumps (the network is then quiescent). Cost: O(synapses of
+    /// the projections that set [`SynapseModel::STEP_FAST`]) on active steps.
+    fn step_fast(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _cx: &FastStep) {}
+
+    /// Fraction of each projection's synapses that start in the model's
+    /// alternative initial state ([`SynapseModel::init_alternative`]). The count is
+    /// exact, `round(f·n)`, and the synapses are chosen by a shuffle keyed by the
+    /// seed and the projection, so the choice does not depend on threads.
+    fn init_alternative_fraction(_p: &Self::Params) -> f64 {
+        0.0
+    }
+    /// Puts a synapse chosen by [`SynapseModel::init_alternative_fraction`] in the alternative initial state.
+    fn init_alternative(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64) {}
+
     /// Recordable per-synapse variables (names and units); the first is the weight.
     const SYN_VARS: &'static [crate::params::StateVar] = &[];
     /// Reads per-synapse variable `var` (an index into `SYN_VARS`).

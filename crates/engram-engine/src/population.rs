@@ -65,6 +65,10 @@ pub trait PopulationDyn: Send + Sync {
     fn quiescent(&self) -> bool;
     /// Advances `n` steps without input, in closed form.
     fn fast_forward(&mut self, n: Step, dt: Dt);
+    /// For fast synaptic dynamics: writes every neuron's membrane potential (the
+    /// state variable named `V_m`) and whether it is awake (not quiescent); returns
+    /// whether any is awake, or `None` if the model has no `V_m`.
+    fn potential_and_awake(&self, v: &mut [f64], awake: &mut [bool]) -> Option<bool>;
 }
 
 /// A population of `M` neurons.
@@ -192,6 +196,17 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
         for s in self.states.iter_mut() {
             M::fast_forward(&self.params, &self.derived, s, n, dt);
         }
+    }
+
+    fn potential_and_awake(&self, v: &mut [f64], awake: &mut [bool]) -> Option<bool> {
+        let var = M::INFO.state_vars.iter().position(|x| x.name == "V_m")?;
+        let mut any = false;
+        for ((s, v), a) in self.states.iter().zip(v.iter_mut()).zip(awake.iter_mut()) {
+            *v = M::read(&self.params, s, var);
+            *a = !M::is_quiescent(&self.params, &self.derived, s);
+            any |= *a;
+        }
+        Some(any)
     }
 
     fn first_non_finite(&self) -> Option<(usize, usize, f64)> {

@@ -10,7 +10,8 @@
 //! same order whatever the number of threads.
 
 use engram_core::history::PostHistory;
-use engram_core::model::{PostSpike, PreSpike, SlowTick, SynapseModel};
+use engram_core::model::{FastStep, PostSpike, PreSpike, SlowTick, SynapseModel};
+use engram_core::rng::{Purpose, Stream};
 use engram_core::params::{ModelInfo, ParamValues};
 use engram_core::time::{Dt, Step};
 use engram_core::CoreError;
@@ -84,6 +85,13 @@ pub trait ProjectionDyn: Send + Sync {
     fn syn_mean(&self, var: usize) -> f64;
     /// Names of the per-synapse variables.
     fn syn_vars(&self) -> &'static [engram_core::params::StateVar];
+    /// Whether the synapse model asks for [`ProjectionDyn::step_fast`] every step.
+    fn wants_fast(&self) -> bool;
+    /// Fast synaptic dynamics of step `step`: calls the model's `step_fast` for every
+    /// synapse whose presynaptic neuron spiked (`pre_spiked`, by presynaptic index)
+    /// or whose postsynaptic neuron is awake (`awake`, not quiescent), with the
+    /// postsynaptic potential `v_post` (both by postsynaptic index).
+    fn step_fast(&mut self, step: Step, dt_ms: f64, pre_spiked: &[bool], v_post: &[f64], awake: &[bool]);
 }
 
 struct Shard<S: SynapseModel> {
@@ -172,6 +180,32 @@ impl<S: SynapseModel> Projection<S> {
             }
             let history = if needs_history { incoming.into_iter().map(PostHistory::new).collect() } else { vec![] };
             shards.push(Shard { lo, row, post, delay, weight, syn, history, by_post_ptr, by_post });
+        }
+        // Alternative initial state for an exact, seeded share of the synapses.
+        let f = S::init_alternative_fraction(&params);
+        if f > 0.0 && len > 0 {
+            let k = ((f * len as f64).round() as usize).min(len);
+            let mut idx: Vec<u32> = (0..len as u32).collect();
+            let mut rng = Stream::new(noise_key, Purpose::InitialState, 0).rng();
+            for i in 0..k {
+                let j = i + rng.below((len - i) as u32) as usize;
+                idx.swap(i, j);
+            }
+            let starts: Vec<usize> = shards
+                .iter()
+                .scan(0usize, |acc, sh: &Shard<S>| {
+                    let a = *acc;
+                    *acc += sh.post.len();
+                    Some(a)
+                })
+                .collect();
+            for &g in &idx[..k] {
+                let g = g as usize;
+                let si = starts.partition_point(|&a| a <= g) - 1;
+                let sh = &mut shards[si];
+                let local = g - starts[si];
+                S::init_alternative(&params, &mut sh.syn[local], &mut sh.weight[local]);
+            }
         }
         Ok(Self { values, params, receptor, shards, max_delay, len, dt_ms: dt.ms() })
     }
@@ -373,6 +407,29 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
 
     fn syn_vars(&self) -> &'static [engram_core::params::StateVar] {
         S::SYN_VARS
+    }
+
+    fn wants_fast(&self) -> bool {
+        S::STEP_FAST
+    }
+
+    fn step_fast(&mut self, step: Step, dt_ms: f64, pre_spiked: &[bool], v_post: &[f64], awake: &[bool]) {
+        if !S::STEP_FAST {
+            return;
+        }
+        let p = &self.params;
+        for sh in self.shards.iter_mut() {
+            for j in 0..sh.row.len() - 1 {
+                let pre_spiked = pre_spiked[j];
+                for k in sh.row[j] as usize..sh.row[j + 1] as usize {
+                    let q = sh.post[k] as usize;
+                    if pre_spiked || awake[q] {
+                        let cx = FastStep { step, dt_ms, v_post: v_post[q], pre_spiked };
+                        S::step_fast(p, &mut sh.syn[k], &mut sh.weight[k], &cx);
+                    }
+                }
+            }
+        }
     }
 
     fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)> {

@@ -11,6 +11,11 @@
 //!    carry the stamp `s + 1`.
 //! 4. **Archive**: postsynaptic spikes are added to the spike archives of the
 //!    plastic projections they receive.
+//! 4b. **Fast synaptic dynamics**: for projections whose synapse model sets
+//!    `STEP_FAST`, every synapse whose presynaptic neuron spiked in this step or
+//!    whose postsynaptic neuron is not quiescent runs `step_fast` with the
+//!    postsynaptic membrane potential after phase 3 (skipped entirely when no
+//!    presynaptic spike and no awake postsynaptic neuron).
 //! 5. **Delivery and plasticity**: for each projection in protocol order, each
 //!    presynaptic spike (ascending neuron index) runs the synapse's `on_pre`
 //!    (which may change the weight, seeing postsynaptic spikes up to stamp
@@ -96,6 +101,9 @@ struct ProjSlot {
     pre: usize,
     post: usize,
     body: Box<dyn ProjectionDyn>,
+    /// Buffers for fast synaptic dynamics (presynaptic spike mask, postsynaptic
+    /// potentials, awake flags); empty unless the model sets `STEP_FAST`.
+    fast: (Vec<bool>, Vec<f64>, Vec<bool>),
 }
 
 /// Limits checked during the run.
@@ -303,7 +311,7 @@ impl Simulation {
             return Err(EngineError::Params {
                 context: format!("projection {name}"),
                 source: engram_core::CoreError::Inconsistent(format!(
-                    "synapse model {} captures plasticity-related proteins, but population {} has none; give it `proteins = {{ model = \"protein_pool\" }}`",
+                    "synapse model {} captures plasticity-related proteins, but population {} has none; give it `proteins = {{ model = \"protein_pool\" }}` (or another field model, e.g. \"tagtric_trigger\")",
                     S::INFO.name, self.pops[post].name
                 )),
             });
@@ -311,7 +319,23 @@ impl Simulation {
         let noise_key = self.seed ^ ((self.projs.len() as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
         let body = Projection::<S>::new(values, receptor, n_pre, n_post, synapses, self.dt, noise_key)
             .map_err(|source| EngineError::Params { context: format!("projection {name}"), source })?;
-        self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body) });
+        let fast = if S::STEP_FAST {
+            let mut v = vec![0.0; n_post];
+            let mut awake = vec![false; n_post];
+            if self.pops[post].body.potential_and_awake(&mut v, &mut awake).is_none() {
+                return Err(EngineError::Params {
+                    context: format!("projection {name}"),
+                    source: engram_core::CoreError::Inconsistent(format!(
+                        "synapse model {} reads the postsynaptic membrane potential, but the model of population {} has no V_m",
+                        S::INFO.name, self.pops[post].name
+                    )),
+                });
+            }
+            (vec![false; n_pre], v, awake)
+        } else {
+            (vec![], vec![], vec![])
+        };
+        self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body), fast });
         self.finalized = false;
         Ok(self.projs.len() - 1)
     }
@@ -484,6 +508,22 @@ impl Simulation {
             let post = &self.pops[proj.post].spikes;
             if !post.is_empty() {
                 proj.body.record_post_spikes(s + 1, post);
+            }
+        }
+        // 4b. Fast synaptic dynamics (models that read the postsynaptic potential).
+        for proj in self.projs.iter_mut().filter(|p| p.body.wants_fast()) {
+            let (mask, v, awake) = &mut proj.fast;
+            let any_awake = self.pops[proj.post].body.potential_and_awake(v, awake).unwrap_or(false);
+            let pre_spikes = &self.pops[proj.pre].spikes;
+            if !any_awake && pre_spikes.is_empty() {
+                continue;
+            }
+            for &j in pre_spikes {
+                mask[j as usize] = true;
+            }
+            proj.body.step_fast(s, dt.ms(), mask, v, awake);
+            for &j in pre_spikes {
+                mask[j as usize] = false;
             }
         }
         // 5. Delivery and plasticity.

@@ -10,10 +10,12 @@ use engram_core::model::{FieldModel, NeuronModel, SynapseModel};
 use engram_core::params::ModelInfo;
 
 use crate::neuron::{
-    adex::Adex, lif_cond_exp::LifCondExp, lif_psc_delta::LifPscDelta, lif_psc_exp::LifPscExp, spike_source::SpikeSource,
+    adex::Adex, adex_psc_delta::AdexPscDelta, lif_cond_exp::LifCondExp, lif_psc_delta::LifPscDelta, lif_psc_exp::LifPscExp, spike_source::SpikeSource,
 };
 use crate::proteins::protein_pool::ProteinPool;
+use crate::proteins::tagtric_trigger::TagtricTrigger;
 use crate::synapse::static_synapse::StaticSynapse;
+use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
 use crate::synapse::stdp_pair::{StdpAllToAll, StdpNearestPreCentered, StdpNearestRestricted, StdpNearestSymmetric};
 
@@ -35,7 +37,7 @@ pub trait SynapseVisitor {
 
 /// Metadata of every neuron model, in catalogue order.
 pub const NEURON_MODELS: &[ModelInfo] =
-    &[LifPscExp::INFO, LifPscDelta::INFO, LifCondExp::INFO, Adex::INFO, SpikeSource::INFO];
+    &[LifPscExp::INFO, LifPscDelta::INFO, LifCondExp::INFO, Adex::INFO, AdexPscDelta::INFO, SpikeSource::INFO];
 
 /// Metadata of every synapse model, in catalogue order.
 pub const SYNAPSE_MODELS: &[ModelInfo] = &[
@@ -45,10 +47,11 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     StdpNearestPreCentered::INFO,
     StdpNearestRestricted::INFO,
     TaggingCapture::INFO,
+    TagTriggerConsolidation::INFO,
 ];
 
 /// Metadata of every neuron-wide field model (protein pools).
-pub const FIELD_MODELS: &[ModelInfo] = &[ProteinPool::INFO];
+pub const FIELD_MODELS: &[ModelInfo] = &[ProteinPool::INFO, TagtricTrigger::INFO];
 
 /// Calls `v` with the neuron model named `name`, or returns `None` if unknown.
 pub fn with_neuron<V: NeuronVisitor>(name: &str, v: V) -> Option<V::Output> {
@@ -57,6 +60,7 @@ pub fn with_neuron<V: NeuronVisitor>(name: &str, v: V) -> Option<V::Output> {
         "lif_psc_delta" => v.visit::<LifPscDelta>(),
         "lif_cond_exp" => v.visit::<LifCondExp>(),
         "adex" => v.visit::<Adex>(),
+        "adex_psc_delta" => v.visit::<AdexPscDelta>(),
         "spike_source" => v.visit::<SpikeSource>(),
         _ => return None,
     })
@@ -71,6 +75,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "stdp_nn_pre_centered" => v.visit::<StdpNearestPreCentered>(),
         "stdp_nn_restr" => v.visit::<StdpNearestRestricted>(),
         "tagging_capture" => v.visit::<TaggingCapture>(),
+        "tag_trigger_consolidation" => v.visit::<TagTriggerConsolidation>(),
         _ => return None,
     })
 }
@@ -87,6 +92,7 @@ pub trait FieldVisitor {
 pub fn with_field<V: FieldVisitor>(name: &str, v: V) -> Option<V::Output> {
     Some(match name {
         "protein_pool" => v.visit::<ProteinPool>(),
+        "tagtric_trigger" => v.visit::<TagtricTrigger>(),
         _ => return None,
     })
 }

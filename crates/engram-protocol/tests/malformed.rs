@@ -184,6 +184,13 @@ fn cases() -> Vec<Case> {
         case("tagging_capture_without_proteins", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"tagging_capture\""))
             .at(24, 14)
             .msg("has none"),
+        case("tag_trigger_consolidation_without_proteins", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"tag_trigger_consolidation\""))
+            .at(24, 14)
+            .msg("has none"),
+        case("tag_trigger_consolidation_fraction_above_one", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"tag_trigger_consolidation\", z_init_fraction = 1.5"))
+            .at(24, 71)
+            .msg("z_init_fraction = 1.5 is out of range")
+            .accepts("between 0 and 1"),
         case("unknown_key_in_simulation", Replace("seed = 3", "sed = 3"))
             .at(4, 1)
             .msg("unknown field `sed`")
@@ -384,7 +391,7 @@ fn cases() -> Vec<Case> {
         case("unknown_neuron_model", Replace(r#"model = "lif_psc_exp""#, r#"model = "iaf_psc_exp""#))
             .at(9, 9)
             .msg("unknown neuron model \"iaf_psc_exp\"")
-            .accepts("lif_psc_exp, lif_psc_delta, lif_cond_exp, adex, spike_source"),
+            .accepts("lif_psc_exp, lif_psc_delta, lif_cond_exp, adex, adex_psc_delta, spike_source"),
         case("unknown_synapse_model", Replace(r#"model = "stdp_pair""#, r#"model = "stdp_triplet""#))
             .at(24, 24)
             .msg("projection S1: unknown synapse model \"stdp_triplet\"")

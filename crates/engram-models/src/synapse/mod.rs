@@ -1,4 +1,5 @@
 //! Synapse models: static and plastic.
 pub mod static_synapse;
 pub mod stdp_pair;
+pub mod tag_trigger_consolidation;
 pub mod tagging_capture;
