@@ -20,7 +20,8 @@ from brian2 import ms, mV, nS, pF, Hz  # noqa: E402
 
 b2.BrianLogger.log_level_error()
 tag = "coba_stdp" if a.stdp else "coba"
-b2.set_device("cpp_standalone", directory=os.path.join(a.builddir, tag), build_on_run=False)
+builddir = os.path.join(a.builddir, tag)
+b2.set_device("cpp_standalone", directory=builddir, build_on_run=False)
 b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2"]
 b2.defaultclock.dt = 0.1 * ms
 b2.seed(a.seed)
@@ -56,7 +57,7 @@ b2.run(50 * ms)
 kick.active = False
 b2.run(a.T * 1000 * ms, report=None)
 t0 = time.perf_counter()
-b2.device.build(run=False)
+b2.device.build(directory=builddir, run=False)
 build_s = time.perf_counter() - t0
 t1 = time.perf_counter()
 b2.device.run()
