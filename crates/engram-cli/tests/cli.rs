@@ -249,3 +249,31 @@ to = "2 s"
     assert!(err.contains("runaway activity"), "{}", show(&o));
     assert!(err.contains("population runaway_cell"), "{}", show(&o));
 }
+
+/// A network that cannot fit in memory is refused before anything is allocated
+/// (issue 4), with the estimate, the memory available and exit code 2.
+#[test]
+fn a_network_too_large_for_memory_is_refused_with_exit_2() {
+    let path = protocol_file(
+        "too_large",
+        r#"[simulation]
+duration = "1 s"
+
+[[population]]
+name = "a"
+size = 1000000
+model = "lif_psc_exp"
+
+[[projection]]
+name = "rec"
+from = "a"
+to = "a"
+connect = { rule = "fixed_probability", p = 0.5 }
+weight = "1 pA"
+"#,
+    );
+    let o = engram(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains(":13:11: error:") && err.contains("GiB") && err.contains("available"), "{err}");
+}

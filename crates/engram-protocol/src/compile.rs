@@ -392,6 +392,31 @@ impl NeuronVisitor for AddPopulation<'_> {
     }
 }
 
+/// Bytes of per-synapse state of a synapse model (for the memory estimate).
+struct SynStateSize;
+
+impl SynapseVisitor for SynStateSize {
+    type Output = usize;
+    fn visit<S: SynapseModel>(self) -> usize {
+        std::mem::size_of::<S::Syn>()
+    }
+}
+
+/// Memory the operating system can still give this process, in bytes (Linux
+/// `MemAvailable`); `None` where it cannot be read, and the check is skipped.
+fn memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Bytes per synapse while a projection is built: the stored arrays (post index,
+/// delay, weight, model state) plus the build-time pair list and synapse specs.
+fn bytes_per_synapse(state: usize) -> u64 {
+    (4 + 2 + 8 + state + 8 + std::mem::size_of::<SynapseSpec>()) as u64
+}
+
 struct AddProjection<'a> {
     sim: &'a mut Simulation,
     name: &'a str,
@@ -554,6 +579,8 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
 
     // Projections.
     unique(&cx, file.projection.iter().map(|p| &p.get_ref().name), "projection")?;
+    let available = memory_available();
+    let mut planned_bytes = 0.0f64;
     let mut proj_index: HashMap<String, usize> = HashMap::new();
     let mut proj_values: Vec<(ParamValues, &'static ModelInfo, Dimension)> = vec![];
     let mut resolved_projs = vec![];
@@ -653,6 +680,36 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 ))
             }
         };
+        // Estimate the memory before allocating anything, so that a network that
+        // cannot fit is refused with a message instead of being killed by the kernel.
+        let (n_pre, n_post) = (sim.population_size(pre) as f64, sim.population_size(post) as f64);
+        let expected = match &rule {
+            Rule::AllToAll { .. } => n_pre * n_post,
+            Rule::OneToOne => n_post,
+            Rule::FixedProbability { p, .. } => n_pre * n_post * p,
+            Rule::FixedIndegree { k, .. } => *k as f64 * n_post,
+            Rule::List(l) => l.len() as f64,
+        };
+        let model_name = pr.plasticity.as_ref().and_then(|t| {
+            t.get_ref().iter().find(|(k, _)| k.get_ref() == "model").and_then(|(_, m)| m.get_ref().as_str().map(str::to_string))
+        });
+        let state = catalogue::with_synapse(model_name.as_deref().unwrap_or("static"), SynStateSize).unwrap_or(0);
+        planned_bytes += expected * bytes_per_synapse(state) as f64;
+        if let Some(avail) = available {
+            if planned_bytes > avail as f64 {
+                return Err(cx.err(
+                    span(&pr.connect),
+                    format!(
+                        "{what}: the network needs about {:.1} GiB (this projection: about {:.3e} synapses at {} bytes each while building), but only {:.1} GiB of memory are available",
+                        planned_bytes / 1073741824.0,
+                        expected,
+                        bytes_per_synapse(state),
+                        avail as f64 / 1073741824.0
+                    ),
+                    "a smaller network (fewer neurons, lower connection probability or in-degree), or a machine with more memory".to_string(),
+                ));
+            }
+        }
         let pairs = connect::pairs(&rule, sim.population_size(pre), sim.population_size(post), pre == post, seed, pi)
             .map_err(|m| cx.err(span(&pr.connect), format!("{what}: {m}"), None))?;
         let mut synapses: Vec<SynapseSpec> =
