@@ -14,7 +14,7 @@ times are written into the JSON, so the Rust side replays exactly the same
 input.  NEST itself uses no randomness in any of these cases (all models are
 deterministic; the ``rng_seed`` is fixed anyway).
 
-Two case families are produced:
+Three case families are produced:
 
 1. ``iaf_psc_exp_<case>.json`` -- single ``iaf_psc_exp`` neuron (exact
    integration), driven by DC and/or ``spike_generator`` inputs; records the
@@ -23,6 +23,9 @@ Two case families are produced:
    (spike_generator -> parrot_neuron -> plastic synapse -> parrot_neuron on
    receptor 1), recording the actual pre/post spike times, the weight after
    every presynaptic spike (weight_recorder), and the final weight.
+3. ``tsodyks2_<case>.json`` -- spike_generator -> parrot -> tsodyks2_synapse ->
+   parrot; records the transmitted amplitude weight*u*x of every presynaptic
+   spike (weight_recorder) and the final u, x.
 
 As a self-check, every case is also recomputed by a small pure-Python
 re-implementation of the NEST 3.10 C++ update rules (reference_iaf,
@@ -839,10 +842,144 @@ def stdp_multi():
     )
 
 
+# --------------------------------------------------------------------------
+# Family 3: tsodyks2_synapse (short-term plasticity)
+# --------------------------------------------------------------------------
+
+
+def reference_tsodyks2(p, pre_steps):
+    """Pure-Python re-implementation of NEST 3.10's tsodyks2_synapse::send().
+
+    Self-check only. At each pre spike t (t_last: none before the first):
+      if there was an earlier spike:
+        h = t - t_last; x_decay = exp(-h/tau_rec);
+        u_decay = 0 if tau_fac == 0 else exp(-h/tau_fac)
+        x = 1 + (x - x*u - 1)*x_decay     (uses the old u)
+        u = U + u*(1 - U)*u_decay
+      transmit x*u*weight; t_last = t
+    The first spike transmits u0*x0*weight unchanged.
+    Returns the transmitted amplitudes and the final (u, x).
+    """
+    u, x, t_last = p["u"], p["x"], None
+    amps = []
+    for k in pre_steps:
+        t = nest_ms(k)
+        if t_last is not None:
+            h = t - t_last
+            x_decay = math.exp(-h / p["tau_rec"])
+            u_decay = 0.0 if p["tau_fac"] == 0 else math.exp(-h / p["tau_fac"])
+            x = 1.0 + (x - x * u - 1.0) * x_decay
+            u = p["U"] + u * (1.0 - p["U"]) * u_decay
+        amps.append(x * u * p["weight"])
+        t_last = t
+    return amps, u, x
+
+
+def tsodyks2_train(rng, t_stop):
+    """Regular 20 Hz burst (10 spikes from 100 ms), a 50 Hz burst after a
+    pause, then Poisson-like ~15 Hz with a 600 ms gap (recovery), as integer
+    generator steps; everything ends 50 ms before t_stop."""
+    burst20 = [ms_to_step(100.0 + 50.0 * i) for i in range(10)]
+    burst50 = [ms_to_step(1000.0 + 20.0 * i) for i in range(8)]
+    pois = list(poisson_steps(rng, 15.0, 1300.0, 2000.0)) + list(poisson_steps(rng, 15.0, 2600.0, t_stop - 50.0))
+    return np.unique(np.asarray(burst20 + burst50 + [int(k) for k in pois], dtype=np.int64))
+
+
+def tsodyks2_case(name, syn_params, description, seed, t_stop=4000.0):
+    """spike_generator -> parrot (pre) -> tsodyks2_synapse (receptor 1) -> parrot (post).
+
+    The weight_recorder stores e.get_weight() of every event the synapse sends,
+    which for tsodyks2_synapse is the transmitted amplitude x*u*weight (NEST's
+    Connector::send_weight_event copies the event weight after send()). So the
+    trace pins the transmitted value per presynaptic spike exactly, while the
+    connection's stored weight stays the base weight.
+    """
+    rng = np.random.default_rng(seed)
+    pre = tsodyks2_train(rng, t_stop)
+    reset_kernel()
+    wr = nest.Create("weight_recorder")
+    nest.CopyModel("tsodyks2_synapse", "tsodyks2_recorded", {"weight_recorder": wr})
+    gen = nest.Create("spike_generator", params={"spike_times": [step_to_ms(k) for k in pre], "allow_offgrid_times": False})
+    pre_parrot = nest.Create("parrot_neuron")
+    post_parrot = nest.Create("parrot_neuron")
+    nest.Connect(gen, pre_parrot, syn_spec={"synapse_model": "static_synapse", "weight": 1.0, "delay": GEN_DELAY})
+    nest.Connect(pre_parrot, post_parrot, syn_spec=dict(syn_params, synapse_model="tsodyks2_recorded", receptor_type=1))
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pre_parrot, sr)
+    nest.Simulate(t_stop)
+
+    pre_spikes = [grid(t) for t in sr.get("events")["times"]]
+    assert [ms_to_step(t) for t in pre_spikes] == [int(k) + ms_to_step(GEN_DELAY) for k in pre]
+    wev = wr.get("events")
+    trace = [[grid(t), float(w)] for t, w in zip(wev["times"], wev["weights"])]
+    assert [t for t, _ in trace] == pre_spikes, name
+    conn = nest.GetConnections(source=pre_parrot, target=post_parrot)
+    st = conn.get(["weight", "u", "x", "U", "tau_rec", "tau_fac"])
+    final = {k: float(np.atleast_1d(v)[0]) for k, v in st.items()}
+    assert final["weight"] == syn_params["weight"]
+
+    ref_amps, ref_u, ref_x = reference_tsodyks2(syn_params, [ms_to_step(t) for t in pre_spikes])
+    diff = max(abs(a - w) for a, (_, w) in zip(ref_amps, trace))
+    diff = max(diff, abs(ref_u - final["u"]), abs(ref_x - final["x"]))
+    assert diff < 1e-9 * abs(syn_params["weight"]), (name, diff)
+    bit = all(a == w for a, (_, w) in zip(ref_amps, trace)) and ref_u == final["u"] and ref_x == final["x"]
+
+    payload = {
+        "family": "tsodyks2",
+        "case": name,
+        "description": description,
+        "nest_version": NEST_VERSION,
+        "synapse_model": "tsodyks2_synapse",
+        "params": dict(syn_params),
+        "dt": DT,
+        "t_stop": t_stop,
+        "generator_to_parrot_delay": GEN_DELAY,
+        "seed": seed,
+        "pre_spikes": pre_spikes,
+        "amplitude_trace": trace,
+        "final_u": final["u"],
+        "final_x": final["x"],
+        "final_weight": final["weight"],
+        "self_check": {"python_reference_max_abs_diff": diff, "python_reference_bit_identical": bit},
+    }
+    path, size = write_json(f"tsodyks2_{name}.json", payload)
+    amps = [w for _, w in trace]
+    print(
+        f"{os.path.basename(path):40s} {size/1024:7.1f} KB  pre={len(pre_spikes):4d}  "
+        f"amp range=[{min(amps):.4f}, {max(amps):.4f}]  final u={final['u']:.6f} x={final['x']:.6f}  "
+        f"ref bit-identical={bit}"
+    )
+
+
+def family_tsodyks2():
+    tsodyks2_case(
+        "depressing",
+        {"weight": 100.0, "delay": 1.0, "U": 0.5, "u": 0.5, "x": 1.0, "tau_rec": 800.0, "tau_fac": 0.0},
+        "tsodyks2_synapse, depressing: U 0.5, u0 0.5, x0 1, tau_rec 800, tau_fac 0 (u_decay = 0), "
+        "weight 100, delay 1 ms; 20 Hz burst, 50 Hz burst, Poisson-like ~15 Hz with a 600 ms gap, 4 s.",
+        seed=3001,
+    )
+    tsodyks2_case(
+        "facilitating",
+        {"weight": 100.0, "delay": 1.5, "U": 0.1, "u": 0.1, "x": 1.0, "tau_rec": 100.0, "tau_fac": 1000.0},
+        "tsodyks2_synapse, facilitating: U 0.1, u0 0.1, x0 1, tau_rec 100, tau_fac 1000, "
+        "weight 100, delay 1.5 ms; trains as 'depressing' (other seed).",
+        seed=3002,
+    )
+    tsodyks2_case(
+        "mixed",
+        {"weight": 37.5, "delay": 0.1, "U": 0.25, "u": 0.4, "x": 0.8, "tau_rec": 300.0, "tau_fac": 200.0},
+        "tsodyks2_synapse, mixed: U 0.25, u0 0.4 (!= U), x0 0.8, tau_rec 300, tau_fac 200, "
+        "weight 37.5, delay 0.1 ms; trains as 'depressing' (other seed).",
+        seed=3003,
+    )
+
+
 def main():
     print(f"NEST {NEST_VERSION}, dt = {DT} ms, writing to {OUT_DIR}")
     family_iaf()
     family_stdp()
+    family_tsodyks2()
     return 0
 
 

@@ -178,6 +178,14 @@ pub trait SynapseModel: Send + Sync + 'static {
     /// Called when the presynaptic neuron fires, before transmission: may change
     /// the weight, which is then transmitted.
     fn on_pre(p: &Self::Params, syn: &mut Self::Syn, weight: &mut f64, cx: &mut PreSpike<'_>);
+    /// The value transmitted for the presynaptic spike that [`SynapseModel::on_pre`]
+    /// has just processed (called right after it, with the stored weight). The
+    /// default transmits the stored weight; short-term plasticity models return a
+    /// scaled amplitude while their stored weight stays the base weight.
+    #[inline]
+    fn transmitted(_p: &Self::Params, _syn: &Self::Syn, weight: f64) -> f64 {
+        weight
+    }
 
     /// Gives a synapse its own noise stream key (called once after `init`).
     fn set_noise_key(_syn: &mut Self::Syn, _key: u64) {}

@@ -237,7 +237,7 @@ fn deliver_shard<S: SynapseModel>(
                 let mut cx = PreSpike { stamp, delay: d, dt_ms, post };
                 S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx);
             }
-            let w = sh.weight[k];
+            let w = S::transmitted(p, &sh.syn[k], sh.weight[k]);
             // A spike with stamp s+1 and delay d is applied in step s + d.
             let slot = local * slots + ((s + d) % slots as u64) as usize;
             match receptor {

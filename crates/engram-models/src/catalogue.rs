@@ -17,6 +17,7 @@ use crate::proteins::tagtric_trigger::TagtricTrigger;
 use crate::synapse::static_synapse::StaticSynapse;
 use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
+use crate::synapse::tsodyks2::Tsodyks2;
 use crate::synapse::stdp_pair::{StdpAllToAll, StdpNearestPreCentered, StdpNearestRestricted, StdpNearestSymmetric};
 
 /// Something to do with a neuron model type.
@@ -48,6 +49,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     StdpNearestRestricted::INFO,
     TaggingCapture::INFO,
     TagTriggerConsolidation::INFO,
+    Tsodyks2::INFO,
 ];
 
 /// Metadata of every neuron-wide field model (protein pools).
@@ -76,6 +78,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "stdp_nn_restr" => v.visit::<StdpNearestRestricted>(),
         "tagging_capture" => v.visit::<TaggingCapture>(),
         "tag_trigger_consolidation" => v.visit::<TagTriggerConsolidation>(),
+        "tsodyks2" => v.visit::<Tsodyks2>(),
         _ => return None,
     })
 }

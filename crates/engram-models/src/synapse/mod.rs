@@ -3,3 +3,4 @@ pub mod static_synapse;
 pub mod stdp_pair;
 pub mod tag_trigger_consolidation;
 pub mod tagging_capture;
+pub mod tsodyks2;
