@@ -14,6 +14,7 @@ use crate::neuron::{
 };
 use crate::proteins::protein_pool::ProteinPool;
 use crate::proteins::tagtric_trigger::TagtricTrigger;
+use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::static_synapse::StaticSynapse;
 use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
@@ -50,6 +51,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     TaggingCapture::INFO,
     TagTriggerConsolidation::INFO,
     Tsodyks2::INFO,
+    GraupnerBrunel::INFO,
 ];
 
 /// Metadata of every neuron-wide field model (protein pools).
@@ -79,6 +81,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "tagging_capture" => v.visit::<TaggingCapture>(),
         "tag_trigger_consolidation" => v.visit::<TagTriggerConsolidation>(),
         "tsodyks2" => v.visit::<Tsodyks2>(),
+        "graupner_brunel" => v.visit::<GraupnerBrunel>(),
         _ => return None,
     })
 }

@@ -1,4 +1,5 @@
 //! Synapse models: static and plastic.
+pub mod graupner_brunel;
 pub mod static_synapse;
 pub mod stdp_pair;
 pub mod tag_trigger_consolidation;
