@@ -46,7 +46,7 @@
 
 use engram_core::model::{FieldModel, InputKind, NeuronModel, SynapseModel};
 use engram_core::params::ParamValues;
-use engram_core::time::{Dt, Step};
+use engram_core::time::{Clock, Dt, Step};
 
 use crate::error::EngineError;
 use crate::field::{Field, FieldDyn};
@@ -144,7 +144,7 @@ pub struct Simulation {
     stats: RunStats,
     finalized: bool,
     seed: u64,
-    slow_every: Step,
+    slow: Clock,
     last_slow: Step,
     fast_forward: bool,
 }
@@ -168,7 +168,7 @@ impl Simulation {
             stats: RunStats::default(),
             finalized: false,
             seed: 1,
-            slow_every: ((100.0 / dt.ms()).round() as Step).max(1),
+            slow: Clock { every: ((100.0 / dt.ms()).round() as Step).max(1) },
             last_slow: 0,
             fast_forward: false,
         }
@@ -181,7 +181,7 @@ impl Simulation {
 
     /// Sets the slow clock period in steps (default: 100 ms).
     pub fn set_slow_every(&mut self, steps: Step) {
-        self.slow_every = steps.max(1);
+        self.slow = Clock { every: steps.max(1) };
     }
 
     /// Enables fast-forwarding through quiet periods.
@@ -450,7 +450,7 @@ impl Simulation {
         let report_every = ((end.saturating_sub(self.now)) / 100).max(1);
         while self.now < end {
             if self.fast_forward && self.now == self.last_slow && self.try_fast_forward(end) {
-                if self.now % report_every < self.slow_every {
+                if self.now % report_every < self.slow.every {
                     progress(self.now);
                 }
                 continue;
@@ -540,7 +540,7 @@ impl Simulation {
             self.pops[pre].spikes = spikes;
         }
         // 6. Slow clock.
-        if (s + 1) % self.slow_every == 0 {
+        if self.slow.ticks_after(s) {
             self.slow_tick(s + 1);
         }
         // 7. Probes.
@@ -728,7 +728,7 @@ impl Simulation {
         if let Some(c) = self.changes.get(self.change_cursor) {
             limit = limit.min(c.at);
         }
-        if limit <= now + self.slow_every {
+        if limit <= now + self.slow.every {
             return false;
         }
         let t_ms = self.dt.to_ms(now);

@@ -46,15 +46,6 @@ pub enum Stimulus {
     },
 }
 
-impl Stimulus {
-    /// The target population.
-    pub fn pop(&self) -> usize {
-        match self {
-            Stimulus::Spikes { pop, .. } | Stimulus::Poisson { pop, .. } | Stimulus::Current { pop, .. } => *pop,
-        }
-    }
-}
-
 /// Run-time form of the stimuli.
 #[derive(Debug, Default)]
 pub(crate) struct Stimuli {

@@ -17,24 +17,8 @@ use engram_models::synapse::stdp_pair::{
 };
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/../../validation/data/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(f).collect()
-}
-
-/// Time in ms on the grid → stamp.
-fn stamp(t_ms: f64, dt: f64) -> Step {
-    (t_ms / dt).round() as Step
-}
+mod common;
+use common::{f, floats, load, stamp};
 
 fn iaf_case(name: &str) {
     let data = load(name);

@@ -8,7 +8,7 @@
 //! of a `lif_psc_exp` target's excitatory current at the arrival step.
 
 use engram_core::model::{NeuronModel, SynapseModel};
-use engram_core::time::{Dt, Step};
+use engram_core::time::Dt;
 use engram_engine::probe::{Probe, ProbeKind};
 use engram_engine::projection::{Receptor, SynapseSpec};
 use engram_engine::stimulus::Stimulus;
@@ -16,21 +16,9 @@ use engram_engine::Simulation;
 use engram_models::neuron::lif_psc_exp::LifPscExp;
 use engram_models::neuron::spike_source::SpikeSource;
 use engram_models::synapse::tsodyks2::Tsodyks2;
-use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/../../validation/data/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap()
-}
-
-fn stamp(t_ms: f64, dt: f64) -> Step {
-    (t_ms / dt).round() as Step
-}
+mod common;
+use common::{f, load, stamp};
 
 fn case(name: &str) {
     let data = load(name);
