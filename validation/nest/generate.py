@@ -14,7 +14,8 @@ times are written into the JSON, so the Rust side replays exactly the same
 input.  NEST itself uses no randomness in any of these cases (all models are
 deterministic; the ``rng_seed`` is fixed anyway).
 
-Three case families are produced:
+Four case families are produced (pass family names, e.g. ``stdp_dopamine``,
+to write only those):
 
 1. ``iaf_psc_exp_<case>.json`` -- single ``iaf_psc_exp`` neuron (exact
    integration), driven by DC and/or ``spike_generator`` inputs; records the
@@ -26,6 +27,10 @@ Three case families are produced:
 3. ``tsodyks2_<case>.json`` -- spike_generator -> parrot -> tsodyks2_synapse ->
    parrot; records the transmitted amplitude weight*u*x of every presynaptic
    spike (weight_recorder) and the final u, x.
+4. ``stdp_dopamine_<case>.json`` -- pre, post and dopamine spike_generators ->
+   parrots; pre parrot -> stdp_dopamine_synapse -> post parrot, dopamine
+   parrots -> volume_transmitter (delay 0.1 ms, so min_delay is one step);
+   records the weight at every presynaptic spike and the final w, c, n, Kplus.
 
 As a self-check, every case is also recomputed by a small pure-Python
 re-implementation of the NEST 3.10 C++ update rules (reference_iaf,
@@ -37,6 +42,7 @@ See ``validation/README.md`` for the JSON schemas and the NEST semantics that
 each case pins down.
 """
 
+import bisect
 import json
 import math
 import os
@@ -975,13 +981,340 @@ def family_tsodyks2():
     )
 
 
-def main():
+# --------------------------------------------------------------------------
+# Family 4: stdp_dopamine_synapse (three-factor, dopamine-modulated STDP)
+# --------------------------------------------------------------------------
+
+DOPA_VT_DELAY = 0.1  # dopamine parrot -> volume_transmitter delay: makes min_delay one step
+
+
+def reference_stdp_dopamine(p, tau_minus, pre_steps, post_steps, dopa_steps, t_stop_step):
+    """Pure-Python statement of NEST 3.10's stdp_dopamine_synapse as engram reproduces it.
+
+    Self-check only. With min_delay = one step and deliver_interval = 1, the
+    volume_transmitter calls trigger_update_weight at the end of every step, so
+    NEST integrates the weight step by step (closed form within a step) and
+    clips it to [Wmin, Wmax] after every step. Between events, c decays with
+    tau_c and n with tau_n, and dw/dt = c (n - b), whose sign changes at most
+    once (where n = b). Stepwise clipping therefore equals clipping at the end
+    of each stretch of one sign, plus one separate step for the step in which
+    the sign changes. This function evaluates the weight that way, lazily, at
+    every pre spike and at t_stop, as engram does:
+      - dopamine spikes (times = dopa parrot spike + DOPA_VT_DELAY) add 1/tau_n
+        per spike to n (several in one step add up);
+      - a post spike at t_post acts on c at t_post + d: c += A_plus K+;
+      - a pre spike at t_pre: facilitation by the post spikes in
+        (t_last - d, t_pre - d], weight brought to t_pre, then
+        c -= A_minus K-(t_pre - d) (post spikes strictly before), K+ += 1.
+    Returns the weights at the pre spikes and the final (w, c, n, Kplus).
+    """
+    dt = DT
+    d = ms_to_step(p["delay"])
+    A_p, A_m, tau_p, tau_c, tau_n, b = p["A_plus"], p["A_minus"], p["tau_plus"], p["tau_c"], p["tau_n"], p["b"]
+    Wmin, Wmax = p["Wmin"], p["Wmax"]
+    taus = (tau_c + tau_n) / (tau_c * tau_n)
+    # dopamine level n just after each release step
+    rel = {}
+    for k in dopa_steps:
+        rel[k] = rel.get(k, 0) + 1
+    rel_steps = sorted(rel)
+    n_after, n, last = [], 0.0, 0
+    for k in rel_steps:
+        n = n * math.exp(-(k - last) * dt / tau_n) + rel[k] / tau_n
+        last = k
+        n_after.append(n)
+
+    def n_at(k):
+        i = bisect.bisect_right(rel_steps, k) - 1
+        return 0.0 if i < 0 else n_after[i] * math.exp(-(k - rel_steps[i]) * dt / tau_n)
+
+    def clip(w):
+        return min(max(w, Wmin), Wmax)
+
+    def dw(c0, n0, steps):
+        L = steps * dt
+        return -c0 * (n0 / taus * math.expm1(-taus * L) - b * tau_c * math.expm1(-L / tau_c))
+
+    def segment(w, c0, a, e):
+        # [a, e] without releases inside; n(a) includes releases at a
+        n0 = n_at(a)
+        cuts = [a, e]
+        if b != 0.0 and n0 / b > 1.0:
+            s = tau_n * math.log(n0 / b) / dt  # sign change, in steps after a
+            g1 = a + int(math.floor(s))
+            if g1 < e:
+                cuts = [a] + [g for g in (g1, min(g1 + 1, e)) if a < g < e] + [e]
+        for x, y in zip(cuts, cuts[1:]):
+            w = clip(w + dw(c0 * math.exp(-(x - a) * dt / tau_c), n_at(x), y - x))
+        return w
+
+    def advance(w, c, t0, t1):
+        # weight from t0 to t1 with c(t0) = c; returns w, c(t1)
+        a = t0
+        for k in [r for r in rel_steps if t0 < r <= t1] + [t1]:
+            if k > a:
+                w = segment(w, c * math.exp(-(a - t0) * dt / tau_c), a, k)
+                a = k
+        return w, c * math.exp(-(t1 - t0) * dt / tau_c)
+
+    # post archive with K- just after each post spike
+    hist, Km, lastp = [], 0.0, None
+    for k in post_steps:
+        Km = 1.0 if lastp is None else Km * math.exp(-(k - lastp) * dt / tau_minus) + 1.0
+        lastp = k
+        hist.append((k, Km))
+
+    w, c, Kp, t_last = p["weight"], 0.0, 0.0, 0
+    out = []
+
+    def facilitate_until(w, c, Kp, t_last, t_up):
+        t0 = t_last
+        for tp, _ in hist:
+            if t_last - d < tp <= t_up - d:
+                w, c = advance(w, c, t0, tp + d)
+                t0 = tp + d
+                c += A_p * Kp * math.exp(-(t0 - t_last) * dt / tau_p)
+        return w, c, t0
+
+    for k in pre_steps:
+        w, c, t0 = facilitate_until(w, c, Kp, t_last, k)
+        w, c = advance(w, c, t0, k)
+        out.append(w)
+        prev = [h for h in hist if h[0] < k - d]
+        Kminus = prev[-1][1] * math.exp(-(k - d - prev[-1][0]) * dt / tau_minus) if prev else 0.0
+        c -= A_m * Kminus
+        Kp = Kp * math.exp(-(k - t_last) * dt / tau_p) + 1.0
+        t_last = k
+    w, c, t0 = facilitate_until(w, c, Kp, t_last, t_stop_step)
+    w, c = advance(w, c, t0, t_stop_step)
+    Kp = Kp * math.exp(-(t_stop_step - t_last) * dt / tau_p)
+    return out, (w, c, n_at(t_stop_step), Kp)
+
+
+def stdp_dopamine_case(name, syn_params, description, seed, t_stop, pre_rate, post_fn, dopa_fn, tau_minus=20.0):
+    """spike_generator -> parrot (pre, post, dopamine) bench for stdp_dopamine_synapse.
+
+    pre parrot -> post parrot through stdp_dopamine_synapse (receptor 1, so the
+    post parrot only repeats its own generator); dopamine parrot ->
+    volume_transmitter with delay 0.1 ms, so NEST's min_delay is one step and
+    the volume transmitter triggers a weight update at the end of every step.
+    Records the weight at every pre spike (weight_recorder) and the final
+    weight, c, n and Kplus of the connection at t_stop.
+    """
+    rng = np.random.default_rng(seed)
+    t_end = t_stop - 50.0
+    pre = poisson_steps(rng, pre_rate, 1.0, t_end)
+    post = post_fn(rng, pre, t_end)
+    dopa = dopa_fn(rng, t_end)  # list of integer steps, duplicates = several dopamine neurons at once
+    reset_kernel()
+    vt = nest.Create("volume_transmitter")
+    wr = nest.Create("weight_recorder")
+    common = {k: v for k, v in syn_params.items() if k not in ("weight", "delay")}
+    nest.CopyModel("stdp_dopamine_synapse", "dopa_recorded", dict(common, weight_recorder=wr, volume_transmitter=vt))
+    gen_pre = nest.Create("spike_generator", params={"spike_times": [step_to_ms(k) for k in pre]})
+    gen_post = nest.Create("spike_generator", params={"spike_times": [step_to_ms(k) for k in post]})
+    # one generator per dopamine neuron; coincident spikes go to different neurons
+    dopa_trains = []
+    for k in dopa:
+        for tr in dopa_trains:
+            if not tr or tr[-1] != k:
+                tr.append(k)
+                break
+        else:
+            dopa_trains.append([k])
+    gen_dopa = nest.Create("spike_generator", len(dopa_trains))
+    for g, tr in zip(gen_dopa, dopa_trains):
+        g.set({"spike_times": [step_to_ms(k) for k in tr]})
+    pre_parrot = nest.Create("parrot_neuron")
+    post_parrot = nest.Create("parrot_neuron", params={"tau_minus": tau_minus})
+    dopa_parrots = nest.Create("parrot_neuron", len(dopa_trains))
+    static = {"synapse_model": "static_synapse", "weight": 1.0, "delay": GEN_DELAY}
+    nest.Connect(gen_pre, pre_parrot, syn_spec=static)
+    nest.Connect(gen_post, post_parrot, syn_spec=static)
+    nest.Connect(gen_dopa, dopa_parrots, "one_to_one", syn_spec=static)
+    nest.Connect(dopa_parrots, vt, syn_spec={"synapse_model": "static_synapse", "weight": 1.0, "delay": DOPA_VT_DELAY})
+    nest.Connect(
+        pre_parrot,
+        post_parrot,
+        syn_spec={"synapse_model": "dopa_recorded", "weight": syn_params["weight"], "delay": syn_params["delay"], "receptor_type": 1},
+    )
+    srs = [nest.Create("spike_recorder") for _ in range(3)]
+    nest.Connect(pre_parrot, srs[0])
+    nest.Connect(post_parrot, srs[1])
+    nest.Connect(dopa_parrots, srs[2])
+    nest.Simulate(t_stop)
+    assert abs(nest.GetKernelStatus("min_delay") - DT) < 1e-12
+
+    pre_sp = sorted(grid(t) for t in srs[0].get("events")["times"])
+    post_sp = sorted(grid(t) for t in srs[1].get("events")["times"])
+    dopa_sp = sorted(grid(t) for t in srs[2].get("events")["times"])
+    g = ms_to_step(GEN_DELAY)
+    assert [ms_to_step(t) for t in pre_sp] == [int(k) + g for k in pre]
+    assert [ms_to_step(t) for t in post_sp] == [int(k) + g for k in post]
+    assert [ms_to_step(t) for t in dopa_sp] == sorted(int(k) + g for k in dopa)
+    wev = wr.get("events")
+    trace = [[grid(t), float(w)] for t, w in zip(wev["times"], wev["weights"])]
+    assert [t for t, _ in trace] == pre_sp, name
+    conn = nest.GetConnections(source=pre_parrot, target=post_parrot)
+    st = conn.get(["weight", "c", "n", "Kplus"])
+    final = {k: float(np.atleast_1d(v)[0]) for k, v in st.items()}
+
+    dopa_release = [ms_to_step(t) + ms_to_step(DOPA_VT_DELAY) for t in dopa_sp]
+    ref, (rw, rc, rn, rk) = reference_stdp_dopamine(
+        syn_params, tau_minus, [ms_to_step(t) for t in pre_sp], [ms_to_step(t) for t in post_sp], dopa_release, ms_to_step(t_stop)
+    )
+    rel = lambda a, b: abs(a - b) / max(abs(b), 1e-300)
+    diff = max([rel(a, w) for a, (_, w) in zip(ref, trace)] + [rel(rw, final["weight"])])
+    diff_state = max(rel(rc, final["c"]), rel(rn, final["n"]), rel(rk, final["Kplus"]))
+    assert diff < 1e-9 and diff_state < 1e-9, (name, diff, diff_state)
+    ws = [w for _, w in trace]
+    payload = {
+        "family": "stdp_dopamine",
+        "case": name,
+        "description": description,
+        "nest_version": NEST_VERSION,
+        "synapse_model": "stdp_dopamine_synapse",
+        "params": dict(syn_params),
+        "post_tau_minus": tau_minus,
+        "dt": DT,
+        "t_stop": t_stop,
+        "generator_to_parrot_delay": GEN_DELAY,
+        "dopamine_to_volume_transmitter_delay": DOPA_VT_DELAY,
+        "min_delay": nest.GetKernelStatus("min_delay"),
+        "seed": seed,
+        "pre_spikes": pre_sp,
+        "post_spikes": post_sp,
+        "dopamine_spikes": dopa_sp,
+        "weight_trace": trace,
+        "final_weight": final["weight"],
+        "final_c": final["c"],
+        "final_n": final["n"],
+        "final_Kplus": final["Kplus"],
+        "self_check": {
+            "python_reference_max_rel_diff": diff,
+            "python_reference_state_max_rel_diff": diff_state,
+            "n_at_Wmin": sum(1 for w in ws if w == syn_params["Wmin"]),
+            "n_at_Wmax": sum(1 for w in ws if w == syn_params["Wmax"]),
+        },
+    }
+    path, size = write_json(f"stdp_dopamine_{name}.json", payload)
+    print(
+        f"{os.path.basename(path):40s} {size/1024:7.1f} KB  pre={len(pre_sp):4d} post={len(post_sp):4d} dopa={len(dopa_sp):4d}  "
+        f"w: {syn_params['weight']} -> {final['weight']:.6f}  range=[{min(ws):.4f}, {max(ws):.4f}]  "
+        f"#Wmin={payload['self_check']['n_at_Wmin']} #Wmax={payload['self_check']['n_at_Wmax']}  ref max rel diff={diff:.2e}"
+    )
+
+
+def dopa_poisson(rate_hz, n_coincident=0):
+    """Dopamine spike steps: Poisson-like at rate_hz, plus n_coincident steps with two spikes."""
+
+    def fn(rng, t_end):
+        s = [int(k) for k in poisson_steps(rng, rate_hz, 1.0, t_end)]
+        if n_coincident:
+            s += [int(s[i]) for i in rng.choice(len(s), size=n_coincident, replace=False)]
+        return sorted(s)
+
+    return fn
+
+
+def dopa_bursts(burst_every_ms, spikes, isi_ms, jitter_ms, background_hz):
+    """Phasic dopamine: bursts of `spikes` at `isi_ms` every `burst_every_ms` (jittered) + background."""
+
+    def fn(rng, t_end):
+        s = [int(k) for k in poisson_steps(rng, background_hz, 1.0, t_end)]
+        t = 200.0
+        while t < t_end - spikes * isi_ms:
+            for i in range(spikes):
+                s.append(ms_to_step(t + i * isi_ms))
+            t += burst_every_ms + rng.uniform(-jitter_ms, jitter_ms)
+        return sorted(set(s))
+
+    return fn
+
+
+STDP_DOPA_BASE = {
+    "weight": 50.0,
+    "delay": 1.0,
+    "A_plus": 1.0,
+    "A_minus": 1.5,
+    "tau_plus": 20.0,
+    "tau_c": 1000.0,
+    "tau_n": 200.0,
+    "b": 0.0,
+    "Wmin": 0.0,
+    "Wmax": 200.0,
+}
+
+
+def family_stdp_dopamine():
+    stdp_dopamine_case(
+        "b0",
+        dict(STDP_DOPA_BASE),
+        "stdp_dopamine_synapse with NEST defaults (A_plus 1, A_minus 1.5, tau_plus 20, tau_c 1000, "
+        "tau_n 200, b 0, Wmin 0, Wmax 200), w0 50, delay 1 ms, post tau_minus 20; ~15 Hz pre, causal "
+        "post train (60% of pre spikes followed 2..10 ms later, + 5 Hz background), ~4 Hz Poisson "
+        "dopamine, 3 s. Weight bounds never reached.",
+        seed=4001,
+        t_stop=3000.0,
+        pre_rate=15.0,
+        post_fn=causal_post(2.0, 10.0, 0.6, 5.0),
+        dopa_fn=dopa_poisson(4.0),
+    )
+    stdp_dopamine_case(
+        "baseline",
+        dict(STDP_DOPA_BASE, b=0.004, delay=2.5, A_minus=1.2),
+        "b = 0.004 (dopamine baseline: n - b changes sign between dopamine spikes), A_minus 1.2, "
+        "delay 2.5 ms; ~20 Hz pre, independent ~20 Hz post, ~5 Hz Poisson dopamine from several "
+        "neurons with 15 coincident pairs (multiplicity 2 at the volume transmitter), 3 s.",
+        seed=4002,
+        t_stop=3000.0,
+        pre_rate=20.0,
+        post_fn=lambda rng, pre, t_end: poisson_steps(rng, 20.0, 1.0, t_end),
+        dopa_fn=dopa_poisson(5.0, n_coincident=15),
+    )
+    stdp_dopamine_case(
+        "bounds",
+        dict(STDP_DOPA_BASE, b=0.008, A_plus=8.0, A_minus=7.0, tau_c=300.0, Wmin=45.0, Wmax=56.0),
+        "weight bounds Wmin 45, Wmax 56 around w0 50, strong A_plus 6 / A_minus 7, tau_c 300, b 0.003; "
+        "~10 Hz pre; post causal for the first half (90% followed 2..8 ms later) and anti-causal after "
+        "(NEST's post train: both, + 3 Hz background); dopamine bursts (4 spikes at 10 ms) every ~400 ms "
+        "+ 2 Hz background, 4 s. The weight sits at Wmax and at Wmin for long stretches, also while "
+        "n - b changes sign (NEST clips after every step).",
+        seed=4003,
+        t_stop=4000.0,
+        pre_rate=10.0,
+        post_fn=lambda rng, pre, t_end: np.unique(
+            np.concatenate(
+                [
+                    causal_post(2.0, 8.0, 0.9, 3.0)(rng, pre[pre < ms_to_step(t_end / 2)], t_end / 2),
+                    causal_post(-8.0, -2.0, 0.9, 0.5)(rng, pre[pre >= ms_to_step(t_end / 2)], t_end),
+                ]
+            )
+        ),
+        dopa_fn=dopa_bursts(400.0, 4, 10.0, 100.0, 2.0),
+    )
+
+
+FAMILIES = {
+    "iaf": lambda: family_iaf(),
+    "stdp": lambda: family_stdp(),
+    "tsodyks2": lambda: family_tsodyks2(),
+    "stdp_dopamine": lambda: family_stdp_dopamine(),
+}
+
+
+def main(argv):
+    """Writes every family, or only those named on the command line."""
+    names = argv or list(FAMILIES)
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown:
+        print(f"unknown famil{'ies' if len(unknown) > 1 else 'y'} {unknown}; known: {list(FAMILIES)}")
+        return 2
     print(f"NEST {NEST_VERSION}, dt = {DT} ms, writing to {OUT_DIR}")
-    family_iaf()
-    family_stdp()
-    family_tsodyks2()
+    for n in names:
+        FAMILIES[n]()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
