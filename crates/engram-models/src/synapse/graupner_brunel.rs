@@ -9,19 +9,31 @@
 //! weight:   w = w0 + rho (w1 - w0),  w0 = the projection's weight,  w1 = b w0
 //! ```
 //!
-//! Calcium is event-driven and exact: between events it decays exponentially,
-//! so the times at which it falls below theta_p and theta_d are known in closed
-//! form, and each interval between events splits into at most three pieces on
-//! which the threshold indicators are constant. On each piece rho follows the
-//! cubic ODE above, integrated with classical Runge–Kutta (RK4) sub-steps of at
-//! most `MAX_STEP_ACTIVE` (1 ms) while calcium is above a threshold and at most
-//! `MAX_STEP_QUIET` (10 ms) below both (there the only drift is the slow cubic
-//! term, whose fastest rate is about 1/(4 tau)); the noise, present only while
-//! calcium is above a threshold and additive within a piece, enters as an exact
-//! Gaussian increment per sub-step (Euler–Maruyama, exact for additive noise).
-//! After a noisy sub-step rho is clamped to [0, 1]; the deterministic flow keeps
-//! [0, 1] invariant by itself. Each synapse draws its noise from its own
-//! counter-based stream, so results do not depend on threads.
+//! Event-driven and lazy: a synapse is brought up to date only when its
+//! presynaptic or postsynaptic neuron spikes. Calcium is exact: between events
+//! it decays exponentially, so the times at which it falls below theta_p and
+//! theta_d are known in closed form, and each interval between events splits
+//! into at most three pieces on which the threshold indicators are constant.
+//!
+//! * Below both thresholds (the long silent gaps) there is no noise and the only
+//!   drift is the cubic term. Separating variables gives the exact implicit
+//!   solution `F(rho(t)) = F(rho(0)) + t/tau` with
+//!   `F(rho) = ln|rho - rho_star| / (rho_star (1 - rho_star)) - ln(rho) / rho_star - ln(1 - rho) / (1 - rho_star)`,
+//!   which is solved for rho within its basin by Newton's method safeguarded by
+//!   bisection (in ln rho or ln(1 - rho), so values near 0 and 1 keep full
+//!   precision). A gap of any length costs a few logarithms.
+//! * Above a threshold rho follows the cubic drift plus the constant-indicator
+//!   terms, integrated with classical Runge–Kutta (RK4) sub-steps of at most
+//!   `MAX_STEP_ACTIVE` (1 ms; the fastest rate, (gamma_p + gamma_d)/tau, is about
+//!   1/300 per ms for the published sets); the noise, additive within a piece,
+//!   enters as an exact Gaussian increment per sub-step (Euler–Maruyama). After
+//!   a noisy sub-step rho is clamped to [0, 1]; the deterministic flow keeps
+//!   [0, 1] invariant by itself.
+//!
+//! Each synapse draws its noise from its own counter-based stream, so results
+//! do not depend on threads. Because the update is lazy, a weight recorder shows
+//! each synapse as of its last pre- or postsynaptic spike; protocols read the
+//! weights after a test volley (one presynaptic spike) brings them up to date.
 //!
 //! Initial state (the paper's bistable population, β and b of its Eq. for the
 //! relative change): a fraction `beta` of each projection's synapses starts at
@@ -47,8 +59,26 @@
 //! | b         | 1    | 5        | ratio w1/w0 of UP- to DOWN-state efficacy |
 //! | rho_init  | 1    | 0        | initial rho of the beta fraction |
 //!
-//! Defaults: the "DP" set (Graupner & Brunel 2012, Table S1; the same numbers in
-//! mgraupe/CalciumBasedPlasticityModel `synapticChange.py`, set 'DP', there in s).
+//! Defaults: the "DP" set. All nine published parameter sets (Graupner & Brunel
+//! 2012, SI Appendix Table S1; the same numbers are in the authors' code,
+//! mgraupe/CalciumBasedPlasticityModel `synapticChange.py`, there with times in s)
+//! are in [`PARAMETER_SETS`]; a protocol picks one with
+//! `plasticity = { model = "graupner_brunel", parameter_set = "cortical_slices" }`,
+//! and parameters written next to it override the set's values:
+//!
+//! | set                   | tau_ca [ms] | c_pre     | c_post   | theta_p | gamma_d  | gamma_p  | sigma  | tau [s]  | delay [ms] | beta | b       | fitted to / shape |
+//! |-----------------------|-------------|-----------|----------|---------|----------|----------|--------|----------|------------|------|---------|-------------------|
+//! | `DP`                  | 20          | 1         | 2        | 1.3     | 200      | 321.808  | 2.8284 | 150      | 13.7       | 0.5  | 5       | Fig. 2: depression–potentiation STDP |
+//! | `DPD`                 | 20          | 0.9       | 0.9      | 1.3     | 250      | 550      | 2.8284 | 150      | 4.6        | 0.5  | 5       | Fig. 2: D–P–D |
+//! | `DPD_prime`           | 20          | 1         | 2        | 2.5     | 50       | 600      | 2.8284 | 150      | 2.2        | 0.5  | 5       | Fig. 2: D–P–D' |
+//! | `P`                   | 20          | 2         | 2        | 1.3     | 160      | 257.447  | 2.8284 | 150      | 0          | 0.5  | 5       | Fig. 2: potentiation only |
+//! | `D`                   | 20          | 0.6       | 0.6      | 1.3     | 500      | 550      | 5.6568 | 150      | 0          | 0.5  | 5       | Fig. 2: depression only |
+//! | `D_prime`             | 20          | 1         | 2        | 3.5     | 60       | 600      | 2.8284 | 150      | 0          | 0.5  | 5       | Fig. 2: D' |
+//! | `hippocampal_slices`  | 48.8373     | 1         | 0.275865 | 1.3     | 313.0965 | 1645.59  | 9.1844 | 688.355  | 18.8008    | 0.7  | 5.28145 | Wittenberg & Wang 2006 |
+//! | `hippocampal_cultures`| 11.9536     | 0.58156   | 1.76444  | 1.3     | 61.141   | 113.6545 | 2.5654 | 33.7596  | 10         | 0.5  | 36.0263 | Wang et al. 2005 |
+//! | `cortical_slices`     | 22.6936     | 0.5617539 | 1.23964  | 1.3     | 331.909  | 725.085  | 3.3501 | 346.3615 | 4.6098     | 0.5  | 5.40988 | Sjöström et al. 2001 |
+//!
+//! Every set has theta_d = 1 and rho_star = 0.5; rho_init keeps its default (0).
 //!
 //! Reference: Graupner M, Brunel N (2012) Calcium-based plasticity model explains
 //! sensitivity of synaptic changes to spike pattern, rate, and dendritic location.
@@ -88,8 +118,6 @@ pub struct Params {
 const PENDING: usize = 4;
 /// Largest RK4 sub-step while calcium is above a threshold [ms].
 const MAX_STEP_ACTIVE: f64 = 1.0;
-/// Largest RK4 sub-step while calcium is below both thresholds [ms].
-const MAX_STEP_QUIET: f64 = 10.0;
 
 /// Per-synapse state.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -111,27 +139,363 @@ pub struct Syn {
 }
 
 const FIELDS: &[FieldSpec] = &[
-    FieldSpec { name: "tau_ca", dim: Time, default: 20.0, bound: Bound::Positive, doc: "calcium time constant" },
-    FieldSpec { name: "c_pre", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "calcium jump per presynaptic spike (0: NMDA receptors blocked)" },
-    FieldSpec { name: "c_post", dim: Dimensionless, default: 2.0, bound: Bound::NonNegative, doc: "calcium jump per postsynaptic spike" },
-    FieldSpec { name: "delay", dim: Time, default: 13.7, bound: Bound::NonNegative, doc: "delay D of the presynaptic calcium jump" },
-    FieldSpec { name: "theta_d", dim: Dimensionless, default: 1.0, bound: Bound::Positive, doc: "calcium threshold for depression" },
-    FieldSpec { name: "theta_p", dim: Dimensionless, default: 1.3, bound: Bound::Positive, doc: "calcium threshold for potentiation" },
-    FieldSpec { name: "gamma_d", dim: Dimensionless, default: 200.0, bound: Bound::NonNegative, doc: "depression rate" },
-    FieldSpec { name: "gamma_p", dim: Dimensionless, default: 321.808, bound: Bound::NonNegative, doc: "potentiation rate" },
-    FieldSpec { name: "sigma", dim: Dimensionless, default: 2.8284, bound: Bound::NonNegative, doc: "noise amplitude (active only above a threshold)" },
-    FieldSpec { name: "tau", dim: Time, default: 150_000.0, bound: Bound::Positive, doc: "time constant of the efficacy variable rho" },
-    FieldSpec { name: "rho_star", dim: Dimensionless, default: 0.5, bound: Bound::Closed(0.0, 1.0), doc: "unstable fixed point between the DOWN and UP basins" },
-    FieldSpec { name: "beta", dim: Dimensionless, default: 0.5, bound: Bound::Closed(0.0, 1.0), doc: "fraction of synapses starting at rho_init (the rest start UP, rho = 1)" },
-    FieldSpec { name: "b", dim: Dimensionless, default: 5.0, bound: Bound::Positive, doc: "ratio w1/w0 of UP- to DOWN-state efficacy" },
-    FieldSpec { name: "rho_init", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "initial rho of the beta fraction of synapses" },
+    FieldSpec {
+        name: "tau_ca",
+        dim: Time,
+        default: 20.0,
+        bound: Bound::Positive,
+        doc: "calcium time constant",
+    },
+    FieldSpec {
+        name: "c_pre",
+        dim: Dimensionless,
+        default: 1.0,
+        bound: Bound::NonNegative,
+        doc: "calcium jump per presynaptic spike (0: NMDA receptors blocked)",
+    },
+    FieldSpec {
+        name: "c_post",
+        dim: Dimensionless,
+        default: 2.0,
+        bound: Bound::NonNegative,
+        doc: "calcium jump per postsynaptic spike",
+    },
+    FieldSpec {
+        name: "delay",
+        dim: Time,
+        default: 13.7,
+        bound: Bound::NonNegative,
+        doc: "delay D of the presynaptic calcium jump",
+    },
+    FieldSpec {
+        name: "theta_d",
+        dim: Dimensionless,
+        default: 1.0,
+        bound: Bound::Positive,
+        doc: "calcium threshold for depression",
+    },
+    FieldSpec {
+        name: "theta_p",
+        dim: Dimensionless,
+        default: 1.3,
+        bound: Bound::Positive,
+        doc: "calcium threshold for potentiation",
+    },
+    FieldSpec {
+        name: "gamma_d",
+        dim: Dimensionless,
+        default: 200.0,
+        bound: Bound::NonNegative,
+        doc: "depression rate",
+    },
+    FieldSpec {
+        name: "gamma_p",
+        dim: Dimensionless,
+        default: 321.808,
+        bound: Bound::NonNegative,
+        doc: "potentiation rate",
+    },
+    FieldSpec {
+        name: "sigma",
+        dim: Dimensionless,
+        default: 2.8284,
+        bound: Bound::NonNegative,
+        doc: "noise amplitude (active only above a threshold)",
+    },
+    FieldSpec {
+        name: "tau",
+        dim: Time,
+        default: 150_000.0,
+        bound: Bound::Positive,
+        doc: "time constant of the efficacy variable rho",
+    },
+    FieldSpec {
+        name: "rho_star",
+        dim: Dimensionless,
+        default: 0.5,
+        bound: Bound::Closed(0.0, 1.0),
+        doc: "unstable fixed point between the DOWN and UP basins (strictly between 0 and 1)",
+    },
+    FieldSpec {
+        name: "beta",
+        dim: Dimensionless,
+        default: 0.5,
+        bound: Bound::Closed(0.0, 1.0),
+        doc: "fraction of synapses starting at rho_init (the rest start UP, rho = 1)",
+    },
+    FieldSpec {
+        name: "b",
+        dim: Dimensionless,
+        default: 5.0,
+        bound: Bound::Positive,
+        doc: "ratio w1/w0 of UP- to DOWN-state efficacy",
+    },
+    FieldSpec {
+        name: "rho_init",
+        dim: Dimensionless,
+        default: 0.0,
+        bound: Bound::Closed(0.0, 1.0),
+        doc: "initial rho of the beta fraction of synapses",
+    },
 ];
 
 const SYN_VARS: &[StateVar] = &[
-    StateVar { name: "weight", unit: "", doc: "transmitted efficacy w0 (1 + rho (b - 1)), in the projection's weight unit" },
-    StateVar { name: "rho", unit: "", doc: "efficacy variable rho (0: DOWN, 1: UP)" },
-    StateVar { name: "calcium", unit: "", doc: "calcium concentration c" },
+    StateVar {
+        name: "weight",
+        unit: "",
+        doc: "transmitted efficacy w0 (1 + rho (b - 1)), in the projection's weight unit",
+    },
+    StateVar {
+        name: "rho",
+        unit: "",
+        doc: "efficacy variable rho (0: DOWN, 1: UP)",
+    },
+    StateVar {
+        name: "calcium",
+        unit: "",
+        doc: "calcium concentration c",
+    },
 ];
+
+/// rho after `t` ms of the cubic drift alone, `tau drho/dt = -rho (1 - rho) (a - rho)`
+/// with `a = rho_star` in (0, 1): calcium below both thresholds. Exact: the
+/// implicit solution `F(rho(t)) = F(rho0) + t/tau` (see the file header) is
+/// solved in the basin of `rho0` for `x = ln rho` (below `a`) or `x = ln(1 - rho)`
+/// (above `a`), by Newton steps kept inside a bracket by bisection. There
+/// `G(x) = F(rho(x)) - F(rho0) - t/tau` decreases, `G(x0) = -t/tau`, and
+/// `|dG/dx| >= 1/a` (resp. `1/(1 - a)`), so the root lies in
+/// `[x0 - a t/tau, x0]` (resp. `[x0 - (1 - a) t/tau, x0]`).
+fn quiet_flow(a: f64, tau: f64, rho0: f64, t: f64) -> f64 {
+    if t <= 0.0 || rho0 <= 0.0 || rho0 >= 1.0 || rho0 == a {
+        return rho0;
+    }
+    let low = rho0 < a;
+    // rho, ln rho, ln(1 - rho) from the basin coordinate x.
+    let coords = |x: f64| -> (f64, f64, f64) {
+        let e = x.exp();
+        if low {
+            (e, x, (-e).ln_1p())
+        } else {
+            (1.0 - e, (-e).ln_1p(), x)
+        }
+    };
+    let f = |ln_rho: f64, ln_1m: f64, rho: f64| -> f64 {
+        let gap = if low { a - rho } else { rho - a };
+        gap.ln() / (a * (1.0 - a)) - ln_rho / a - ln_1m / (1.0 - a)
+    };
+    let x0 = if low { rho0.ln() } else { (-rho0).ln_1p() };
+    let (r0, l0, m0) = coords(x0);
+    let target = f(l0, m0, r0) + t / tau;
+    let (mut lo, mut hi) = (x0 - if low { a } else { 1.0 - a } * t / tau, x0);
+    let mut x = x0;
+    for _ in 0..200 {
+        let (rho, ln_rho, ln_1m) = coords(x);
+        let g = f(ln_rho, ln_1m, rho) - target;
+        if g > 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        // dG/dx: 1/((1 - rho)(rho - a)) below a, -1/(rho (rho - a)) above a.
+        let dg = if low {
+            1.0 / ((1.0 - rho) * (rho - a))
+        } else {
+            -1.0 / (rho * (rho - a))
+        };
+        let mut next = x - g / dg;
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - x).abs() <= 1e-15 * x.abs().max(1.0) || hi - lo <= 1e-15 * lo.abs().max(1.0) {
+            x = next;
+            break;
+        }
+        x = next;
+    }
+    coords(x).0
+}
+
+/// A published parameter set: its protocol name, what it reproduces, and its
+/// values in canonical units (ms for times).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParameterSet {
+    /// Name used in protocols (`parameter_set = "cortical_slices"`).
+    pub name: &'static str,
+    /// The figure or data set it comes from.
+    pub source: &'static str,
+    /// Parameter values (name, value in the canonical unit).
+    pub values: &'static [(&'static str, f64)],
+}
+
+macro_rules! gb_set {
+    ($name:expr, $source:expr, $tau_ca:expr, $c_pre:expr, $c_post:expr, $theta_p:expr, $gamma_d:expr, $gamma_p:expr, $sigma:expr, $tau_s:expr, $delay:expr, $beta:expr, $b:expr) => {
+        ParameterSet {
+            name: $name,
+            source: $source,
+            values: &[
+                ("tau_ca", $tau_ca),
+                ("c_pre", $c_pre),
+                ("c_post", $c_post),
+                ("theta_d", 1.0),
+                ("theta_p", $theta_p),
+                ("gamma_d", $gamma_d),
+                ("gamma_p", $gamma_p),
+                ("sigma", $sigma),
+                ("tau", $tau_s * 1000.0),
+                ("rho_star", 0.5),
+                ("delay", $delay),
+                ("beta", $beta),
+                ("b", $b),
+            ],
+        }
+    };
+}
+
+/// The nine parameter sets of Graupner & Brunel (2012), SI Appendix Table S1
+/// (also in the authors' code, mgraupe/CalciumBasedPlasticityModel
+/// `synapticChange.py`). Times in ms (tau given in s in the macro call).
+pub const PARAMETER_SETS: &[ParameterSet] = &[
+    gb_set!(
+        "DP",
+        "Graupner & Brunel 2012, Fig. 2 (DP curve)",
+        20.0,
+        1.0,
+        2.0,
+        1.3,
+        200.0,
+        321.808,
+        2.8284,
+        150.0,
+        13.7,
+        0.5,
+        5.0
+    ),
+    gb_set!(
+        "DPD",
+        "Graupner & Brunel 2012, Fig. 2 (DPD curve)",
+        20.0,
+        0.9,
+        0.9,
+        1.3,
+        250.0,
+        550.0,
+        2.8284,
+        150.0,
+        4.6,
+        0.5,
+        5.0
+    ),
+    gb_set!(
+        "DPD_prime",
+        "Graupner & Brunel 2012, Fig. 2 (DPD' curve)",
+        20.0,
+        1.0,
+        2.0,
+        2.5,
+        50.0,
+        600.0,
+        2.8284,
+        150.0,
+        2.2,
+        0.5,
+        5.0
+    ),
+    gb_set!(
+        "P",
+        "Graupner & Brunel 2012, Fig. 2 (P curve)",
+        20.0,
+        2.0,
+        2.0,
+        1.3,
+        160.0,
+        257.447,
+        2.8284,
+        150.0,
+        0.0,
+        0.5,
+        5.0
+    ),
+    gb_set!(
+        "D",
+        "Graupner & Brunel 2012, Fig. 2 (D curve)",
+        20.0,
+        0.6,
+        0.6,
+        1.3,
+        500.0,
+        550.0,
+        5.6568,
+        150.0,
+        0.0,
+        0.5,
+        5.0
+    ),
+    gb_set!(
+        "D_prime",
+        "Graupner & Brunel 2012, Fig. 2 (D' curve)",
+        20.0,
+        1.0,
+        2.0,
+        3.5,
+        60.0,
+        600.0,
+        2.8284,
+        150.0,
+        0.0,
+        0.5,
+        5.0
+    ),
+    gb_set!(
+        "hippocampal_slices",
+        "Graupner & Brunel 2012, Fig. 3 (fit to Wittenberg & Wang 2006)",
+        48.8373,
+        1.0,
+        0.275865,
+        1.3,
+        313.0965,
+        1645.59,
+        9.1844,
+        688.355,
+        18.8008,
+        0.7,
+        5.28145
+    ),
+    gb_set!(
+        "hippocampal_cultures",
+        "Graupner & Brunel 2012, Table S1 (fit to Wang et al. 2005)",
+        11.9536,
+        0.58156,
+        1.76444,
+        1.3,
+        61.141,
+        113.6545,
+        2.5654,
+        33.7596,
+        10.0,
+        0.5,
+        36.0263
+    ),
+    gb_set!(
+        "cortical_slices",
+        "Graupner & Brunel 2012, Fig. 4 (fit to Sjöström et al. 2001)",
+        22.6936,
+        0.5617539,
+        1.23964,
+        1.3,
+        331.909,
+        725.085,
+        3.3501,
+        346.3615,
+        4.6098,
+        0.5,
+        5.40988
+    ),
+];
+
+/// The parameter set named `name`, if any.
+pub fn parameter_set(name: &str) -> Option<&'static ParameterSet> {
+    PARAMETER_SETS.iter().find(|s| s.name == name)
+}
 
 impl GraupnerBrunel {
     fn efficacy(p: &Params, s: &Syn) -> f64 {
@@ -148,16 +512,20 @@ impl GraupnerBrunel {
 
     /// d rho / dt [1/ms] with the threshold indicators `pot`, `dep` (0 or 1).
     fn drift(p: &Params, rho: f64, pot: f64, dep: f64) -> f64 {
-        (-rho * (1.0 - rho) * (p.rho_star - rho) + p.gamma_p * (1.0 - rho) * pot - p.gamma_d * rho * dep) / p.tau
+        (-rho * (1.0 - rho) * (p.rho_star - rho) + p.gamma_p * (1.0 - rho) * pot
+            - p.gamma_d * rho * dep)
+            / p.tau
     }
 
     /// Integrates rho over `len` ms with constant indicators.
     fn piece(p: &Params, s: &mut Syn, len: f64, pot: f64, dep: f64) {
-        let active = pot + dep > 0.0;
-        let max = if active { MAX_STEP_ACTIVE } else { MAX_STEP_QUIET };
-        let n = (len / max).ceil().max(1.0) as usize;
+        if pot + dep == 0.0 {
+            s.rho = quiet_flow(p.rho_star, p.tau, s.rho, len);
+            return;
+        }
+        let n = (len / MAX_STEP_ACTIVE).ceil().max(1.0) as usize;
         let h = len / n as f64;
-        let noisy = active && p.sigma > 0.0;
+        let noisy = p.sigma > 0.0;
         let noise_sd = p.sigma * ((pot + dep) * h / p.tau).sqrt();
         for _ in 0..n {
             let r = s.rho;
@@ -180,7 +548,13 @@ impl GraupnerBrunel {
         }
         let c0 = s.c;
         // Time at which c falls to theta (0 if already below), clipped to the segment.
-        let cross = |theta: f64| if c0 > theta { (p.tau_ca * (c0 / theta).ln()).min(len) } else { 0.0 };
+        let cross = |theta: f64| {
+            if c0 > theta {
+                (p.tau_ca * (c0 / theta).ln()).min(len)
+            } else {
+                0.0
+            }
+        };
         let (s1, s2) = {
             let (a, b) = (cross(p.theta_p), cross(p.theta_d));
             (a.min(b), a.max(b))
@@ -190,7 +564,10 @@ impl GraupnerBrunel {
             let l = end - start;
             if l > 0.0 {
                 let c_mid = c0 * (-(start + 0.5 * l) / p.tau_ca).exp();
-                let (pot, dep) = ((c_mid > p.theta_p) as u8 as f64, (c_mid > p.theta_d) as u8 as f64);
+                let (pot, dep) = (
+                    (c_mid > p.theta_p) as u8 as f64,
+                    (c_mid > p.theta_d) as u8 as f64,
+                );
                 Self::piece(p, s, l, pot, dep);
                 start = end;
             }
@@ -252,16 +629,47 @@ tau drho/dt = -rho (1 - rho) (rho_star - rho) + gamma_p (1 - rho) H(c - theta_p)
               + sigma sqrt(tau) sqrt(H(c - theta_p) + H(c - theta_d)) xi(t)
 transmitted efficacy w = w0 (1 + rho (b - 1))   (w0: the projection's weight, w1 = b w0)
 initial rho: rho_init for a fraction beta of the synapses, 1 (UP) for the rest
-calcium exact between events (closed-form threshold crossings); rho by RK4 sub-steps
-(<= 1 ms above a threshold, <= 10 ms below) with Gaussian noise increments, clamped to [0, 1]",
+event-driven and lazy (a synapse is updated at its pre- and postsynaptic spikes; read
+weights after a test volley). Calcium exact between events (closed-form threshold
+crossings). Below both thresholds rho follows the cubic exactly:
+  F(rho(t)) = F(rho(0)) + t/tau,
+  F(rho) = ln|rho - rho_star|/(rho_star (1 - rho_star)) - ln(rho)/rho_star - ln(1 - rho)/(1 - rho_star)
+(solved by safeguarded Newton). Above a threshold: RK4 sub-steps <= 1 ms with exact
+Gaussian noise increments, rho clamped to [0, 1].
+
+Parameter sets (Graupner & Brunel 2012, SI Table S1): plasticity = { model = \"graupner_brunel\",
+parameter_set = \"NAME\" }; keys written beside it override the set. theta_d = 1, rho_star = 0.5 in all.
+  set                   tau_ca   c_pre      c_post    theta_p gamma_d   gamma_p   sigma   tau       delay    beta b
+  DP                    20 ms    1          2         1.3     200       321.808   2.8284  150 s     13.7 ms  0.5  5
+  DPD                   20 ms    0.9        0.9       1.3     250       550       2.8284  150 s     4.6 ms   0.5  5
+  DPD_prime             20 ms    1          2         2.5     50        600       2.8284  150 s     2.2 ms   0.5  5
+  P                     20 ms    2          2         1.3     160       257.447   2.8284  150 s     0 ms     0.5  5
+  D                     20 ms    0.6        0.6       1.3     500       550       5.6568  150 s     0 ms     0.5  5
+  D_prime               20 ms    1          2         3.5     60        600       2.8284  150 s     0 ms     0.5  5
+  hippocampal_slices    48.8373  1          0.275865  1.3     313.0965  1645.59   9.1844  688.355 s 18.8008  0.7  5.28145
+  hippocampal_cultures  11.9536  0.58156    1.76444   1.3     61.141    113.6545  2.5654  33.7596 s 10 ms    0.5  36.0263
+  cortical_slices       22.6936  0.5617539  1.23964   1.3     331.909   725.085   3.3501  346.3615 s 4.6098  0.5  5.40988
+(hippocampal_slices: fit to Wittenberg & Wang 2006; hippocampal_cultures: Wang et al. 2005;
+cortical_slices: Sjöström et al. 2001; the others: the STDP curve shapes of Fig. 2.)
+Default: DP.",
         fields: FIELDS,
         state_vars: SYN_VARS,
-        references: &["Graupner M, Brunel N (2012) Calcium-based plasticity model explains sensitivity of synaptic changes to spike pattern, rate, and dendritic location. PNAS 109:3991-3996. doi:10.1073/pnas.1109359109"],
+        references: &[
+            "Graupner M, Brunel N (2012) Calcium-based plasticity model explains sensitivity of synaptic changes to spike pattern, rate, and dendritic location. PNAS 109:3991-3996. doi:10.1073/pnas.1109359109 (equations; parameter sets: SI Appendix Table S1)",
+            "Parameter sets as in the authors' code: github.com/mgraupe/CalciumBasedPlasticityModel, synapticChange.py",
+            "Sjöström PJ, Turrigiano GG, Nelson SB (2001) Rate, timing, and cooperativity jointly determine cortical synaptic plasticity. Neuron 32:1149-1164 (data of the cortical_slices fit)",
+        ],
     };
     const SYN_VARS: &'static [StateVar] = SYN_VARS;
     const ON_POST: bool = true;
 
     fn params(v: &ParamValues) -> Result<Params, CoreError> {
+        let rho_star: f64 = v.get("rho_star");
+        if !(rho_star > 0.0 && rho_star < 1.0) {
+            return Err(CoreError::Inconsistent(format!(
+                "rho_star = {rho_star} must lie strictly between 0 and 1 (the unstable point between the DOWN and UP states)"
+            )));
+        }
         Ok(Params {
             tau_ca: v.get("tau_ca"),
             c_pre: v.get("c_pre"),
@@ -286,9 +694,15 @@ calcium exact between events (closed-form threshold crossings); rho by RK4 sub-s
 
     fn init(p: &Params, weight: f64) -> Result<Syn, CoreError> {
         if weight < 0.0 {
-            return Err(CoreError::Inconsistent(format!("the DOWN-state weight w0 must not be negative (got {weight})")));
+            return Err(CoreError::Inconsistent(format!(
+                "the DOWN-state weight w0 must not be negative (got {weight})"
+            )));
         }
-        Ok(Syn { rho: p.rho_init, w0: weight, ..Syn::default() })
+        Ok(Syn {
+            rho: p.rho_init,
+            w0: weight,
+            ..Syn::default()
+        })
     }
 
     fn set_noise_key(syn: &mut Syn, key: u64) {
@@ -433,9 +847,18 @@ mod tests {
             rho += dt * GraupnerBrunel::drift(&p, rho, pot, dep);
             c -= dt * c / p.tau_ca;
         }
-        assert!((s.c - c).abs() < 1e-4 * c.max(1e-3), "calcium {} vs {}", s.c, c);
+        assert!(
+            (s.c - c).abs() < 1e-4 * c.max(1e-3),
+            "calcium {} vs {}",
+            s.c,
+            c
+        );
         assert!((s.rho - rho).abs() < 1e-5, "rho {} vs {}", s.rho, rho);
-        assert!(s.rho > 0.3, "pre-before-post at +5 ms potentiates: {}", s.rho);
+        assert!(
+            s.rho > 0.3,
+            "pre-before-post at +5 ms potentiates: {}",
+            s.rho
+        );
     }
 
     /// Splitting an interval anywhere gives the same result (pieces compose).
@@ -492,7 +915,143 @@ mod tests {
             }
             let mean = sum / n as f64;
             let predicted = analytic_mean(&p, 0.5, dt_pair, 1000.0, 60_000.0);
-            assert!((mean - predicted).abs() < 0.03, "dt = {dt_pair}: mean {mean} vs analytic {predicted}");
+            assert!(
+                (mean - predicted).abs() < 0.03,
+                "dt = {dt_pair}: mean {mean} vs analytic {predicted}"
+            );
+        }
+    }
+
+    /// Fine RK4 integration of the cubic drift alone (no calcium), step `h` ms.
+    fn cubic_rk4(a: f64, tau: f64, rho0: f64, t: f64, h: f64) -> f64 {
+        let f = |r: f64| -r * (1.0 - r) * (a - r) / tau;
+        let n = (t / h).round() as usize;
+        let mut r = rho0;
+        for _ in 0..n {
+            let k1 = f(r);
+            let k2 = f(r + 0.5 * h * k1);
+            let k3 = f(r + 0.5 * h * k2);
+            let k4 = f(r + h * k3);
+            r += h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+        }
+        r
+    }
+
+    /// Issue 5: a silent gap (calcium below both thresholds) is solved in closed
+    /// form; it agrees with a fine RK4 integration (1 ms steps) of the cubic for
+    /// both basins, several rho_star and gaps from 1 ms to 1 h.
+    #[test]
+    fn issue5_quiet_gap_closed_form_matches_fine_integration() {
+        for a in [0.5, 0.3, 0.8] {
+            for rho0 in [1e-6, 0.01, 0.2, 0.49, 0.51, 0.75, 0.99, 1.0 - 1e-6] {
+                for t in [1.0, 1000.0, 60_000.0, 3_600_000.0] {
+                    let exact = quiet_flow(a, 150_000.0, rho0, t);
+                    let fine = cubic_rk4(a, 150_000.0, rho0, t, 1.0);
+                    assert!(
+                        (exact - fine).abs() < 1e-10,
+                        "a = {a}, rho0 = {rho0}, t = {t}: closed form {exact} vs RK4 {fine}"
+                    );
+                    // It moves away from rho_star, towards the attractor of its basin.
+                    if rho0 < a {
+                        assert!(exact <= rho0 && exact >= 0.0);
+                    } else {
+                        assert!(exact >= rho0 && exact <= 1.0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Issue 5: for rho_star = 1/2 the implicit solution can be inverted by hand,
+    /// (rho - 1/2)^2 / (rho (1 - rho)) = K exp(t / (2 tau)); the solver agrees,
+    /// including very long gaps and values very close to 0 and 1.
+    #[test]
+    fn issue5_quiet_gap_matches_explicit_inverse_for_half() {
+        let tau: f64 = 346_361.5;
+        for rho0 in [1e-9, 0.05, 0.3, 0.4999, 0.5001, 0.7, 0.999_999] {
+            for t in [10.0, 1e5, 1e7, 2.6e9] {
+                let k = (rho0 - 0.5f64).powi(2) / (rho0 * (1.0 - rho0));
+                let q: f64 = k * (t / (2.0 * tau) as f64).exp();
+                let s = (q / (1.0 + q)).sqrt();
+                // Distance of rho from its attractor, computed without cancellation.
+                let dist = if q.is_finite() {
+                    1.0 / (2.0 * (1.0 + q) * (1.0 + s))
+                } else {
+                    0.0
+                };
+                let expected = if rho0 < 0.5 { dist } else { 1.0 - dist };
+                let got = quiet_flow(0.5, tau, rho0, t);
+                let (eg, ee) = if rho0 < 0.5 {
+                    (got, expected)
+                } else {
+                    (1.0 - got, 1.0 - expected)
+                };
+                assert!(
+                    (eg - ee).abs() <= 1e-9 * ee.max(1e-300) || (eg - ee).abs() < 1e-300,
+                    "rho0 = {rho0}, t = {t}: {got} vs {expected}"
+                );
+            }
+        }
+    }
+
+    /// Issue 5: a 3-hour silent gap split anywhere gives the same rho as one step
+    /// (the closed form composes), and stable states stay put.
+    #[test]
+    fn issue5_long_gap_composes() {
+        let p = params(2.8284);
+        for rho0 in [0.0, 0.3, 0.6, 1.0] {
+            let mut a = GraupnerBrunel::init(&p, 1.0).unwrap();
+            a.rho = rho0;
+            let mut b = a;
+            GraupnerBrunel::advance_to(&p, &mut a, 3.0 * 3_600_000.0);
+            for t in [0.5, 1000.0, 60_000.0, 600_000.0, 3.0 * 3_600_000.0] {
+                GraupnerBrunel::advance_to(&p, &mut b, t);
+            }
+            assert!(
+                (a.rho - b.rho).abs() < 1e-12,
+                "{rho0}: {} vs {}",
+                a.rho,
+                b.rho
+            );
+            if rho0 == 0.0 || rho0 == 1.0 {
+                assert_eq!(a.rho, rho0);
+            }
+        }
+    }
+
+    /// Issue 5: all nine published sets exist, are accepted by the parameter
+    /// table (bounds and constraints), are listed in `engram describe`, and the
+    /// defaults are the DP set.
+    #[test]
+    fn issue5_parameter_sets_are_valid_and_documented() {
+        assert_eq!(PARAMETER_SETS.len(), 9);
+        for set in PARAMETER_SETS {
+            let v = GraupnerBrunel::INFO
+                .resolve(set.values.iter().copied())
+                .unwrap_or_else(|e| panic!("{}: {e}", set.name));
+            let p = GraupnerBrunel::params(&v).unwrap();
+            assert_eq!(set.values.len(), 13, "{}", set.name);
+            assert!(
+                GraupnerBrunel::INFO.equations.contains(set.name),
+                "{} missing from describe",
+                set.name
+            );
+            assert!(p.theta_p > p.theta_d && p.tau > 1000.0, "{}", set.name);
+        }
+        let dp = parameter_set("DP").unwrap();
+        let defaults = GraupnerBrunel::INFO.defaults();
+        for &(name, value) in dp.values {
+            assert_eq!(defaults.get(name), value, "default {name}");
+        }
+        assert!(parameter_set("cortical slices").is_none());
+    }
+
+    /// rho_star must lie strictly inside (0, 1): a typed error, no panic.
+    #[test]
+    fn rho_star_at_the_boundary_is_refused() {
+        for r in [0.0, 1.0] {
+            let v = GraupnerBrunel::INFO.resolve([("rho_star", r)]).unwrap();
+            assert!(GraupnerBrunel::params(&v).is_err());
         }
     }
 }
