@@ -17,7 +17,6 @@ use crate::proteins::tagtric_trigger::TagtricTrigger;
 use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::shouval2002::CalciumControl;
 use crate::synapse::static_synapse::StaticSynapse;
-use crate::synapse::stdp_dopamine::StdpDopamine;
 use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
 use crate::synapse::tsodyks2::Tsodyks2;
@@ -54,7 +53,6 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     TagTriggerConsolidation::INFO,
     Tsodyks2::INFO,
     GraupnerBrunel::INFO,
-    StdpDopamine::INFO,
     CalciumControl::INFO,
 ];
 
@@ -86,7 +84,6 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "tag_trigger_consolidation" => v.visit::<TagTriggerConsolidation>(),
         "tsodyks2" => v.visit::<Tsodyks2>(),
         "graupner_brunel" => v.visit::<GraupnerBrunel>(),
-        "stdp_dopamine" => v.visit::<StdpDopamine>(),
         "calcium_control" => v.visit::<CalciumControl>(),
         _ => return None,
     })
@@ -112,15 +109,6 @@ pub fn with_field<V: FieldVisitor>(name: &str, v: V) -> Option<V::Output> {
 /// The metadata of any model by name.
 pub fn info(name: &str) -> Option<&'static ModelInfo> {
     NEURON_MODELS.iter().chain(SYNAPSE_MODELS).chain(FIELD_MODELS).find(|m| m.name == name)
-}
-
-/// The published parameter sets of a synapse model, chosen in a protocol with
-/// `parameter_set = "NAME"` in the `plasticity` table; empty for models without.
-pub fn synapse_parameter_sets(model: &str) -> &'static [crate::synapse::graupner_brunel::ParameterSet] {
-    match model {
-        "graupner_brunel" => crate::synapse::graupner_brunel::PARAMETER_SETS,
-        _ => &[],
-    }
 }
 
 #[cfg(test)]
