@@ -105,6 +105,11 @@ impl PostHistory {
         self.entries.len()
     }
 
+    /// Heap bytes held by the archive.
+    pub fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<Entry>()
+    }
+
     /// Whether the archive is empty.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

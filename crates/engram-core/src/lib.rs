@@ -8,7 +8,8 @@
 //! - [`params`]: parameter metadata ([`params::FieldSpec`]) that both validates
 //!   user input and documents models (`engram describe`);
 //! - [`model`]: the traits a neuron model or a plasticity rule implements;
-//! - [`history`]: the postsynaptic spike archive that pair-based rules read.
+//! - [`history`]: the postsynaptic spike archive that pair-based rules read;
+//! - [`modulator`]: the level of a neuromodulator in a region (tonic + decaying releases).
 //!
 //! Layers point one way: models and the engine depend on this crate, never the
 //! reverse.
@@ -17,6 +18,7 @@
 pub mod error;
 pub mod history;
 pub mod model;
+pub mod modulator;
 pub mod params;
 pub mod rng;
 pub mod time;

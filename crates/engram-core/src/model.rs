@@ -13,6 +13,7 @@
 use std::fmt::Debug;
 
 use crate::history::PostHistory;
+use crate::modulator::ModulatorTrace;
 use crate::params::{ModelInfo, ParamValues};
 use crate::time::{Dt, Step};
 use crate::CoreError;
@@ -91,6 +92,20 @@ pub struct PreSpike<'a> {
     /// Stamp of the presynaptic spike (steps).
     pub stamp: Step,
     /// Synaptic delay in steps (treated as dendritic, as in NEST).
+    pub delay: Step,
+    /// The step in ms.
+    pub dt_ms: f64,
+    /// The postsynaptic spike archive of the target neuron (if the rule asked for one).
+    pub post: &'a mut PostHistory,
+}
+
+/// Context for bringing a modulated synapse to the present, given to
+/// [`SynapseModel::catch_up`] (no spike happens at `stamp`).
+#[derive(Debug)]
+pub struct CatchUp<'a> {
+    /// The stamp the synapse is brought to (steps).
+    pub stamp: Step,
+    /// Synaptic delay in steps (dendritic).
     pub delay: Step,
     /// The step in ms.
     pub dt_ms: f64,
@@ -238,6 +253,24 @@ pub trait SynapseModel: Send + Sync + 'static {
     }
     /// Puts a synapse chosen by [`SynapseModel::init_alternative_fraction`] in the alternative initial state.
     fn init_alternative(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64) {}
+
+    /// The neuromodulator this rule reads (`Some("dopamine")` for a three-factor
+    /// rule), or `None`. The engine then gives the rule the level of that
+    /// modulator in the region of the postsynaptic population (a protocol may
+    /// name another modulator), through [`SynapseModel::on_pre_modulated`] and
+    /// [`SynapseModel::catch_up`]; the synapse keeps no copy of it.
+    const MODULATOR: Option<&'static str> = None;
+    /// A presynaptic spike of a modulated rule: called instead of
+    /// [`SynapseModel::on_pre`] when [`SynapseModel::MODULATOR`] is set, with the
+    /// region's modulator level, releases up to `cx.stamp` included.
+    fn on_pre_modulated(p: &Self::Params, syn: &mut Self::Syn, weight: &mut f64, cx: &mut PreSpike<'_>, _m: &ModulatorTrace) {
+        Self::on_pre(p, syn, weight, cx)
+    }
+    /// Brings a modulated synapse (weight and traces) to `cx.stamp` in closed
+    /// form, as if it had been updated there. Called for every synapse of a
+    /// modulated projection at each tick of the slow clock, so that recorders see
+    /// current weights and the modulator archive can be shortened.
+    fn catch_up(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _cx: &mut CatchUp<'_>, _m: &ModulatorTrace) {}
 
     /// Recordable per-synapse variables (names and units); the first is the weight.
     const SYN_VARS: &'static [crate::params::StateVar] = &[];

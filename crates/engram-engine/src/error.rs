@@ -116,6 +116,22 @@ pub enum EngineError {
         /// Time of detection.
         t_ms: f64,
     },
+    /// A modulator field or release is invalid.
+    #[error("modulator {modulator}: {reason}")]
+    BadModulator {
+        /// The modulator's label.
+        modulator: String,
+        /// Why.
+        reason: String,
+    },
+    /// A projection of a modulated synapse model reads no modulator field.
+    #[error("projection {projection}: its synapse model reads the modulator {modulator:?}, but no modulator field was given to it")]
+    UnboundModulator {
+        /// Projection name.
+        projection: String,
+        /// The modulator the model reads.
+        modulator: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} threads: {reason}")]
     Threads {

@@ -5,6 +5,7 @@
 //! - [`connect`]: connectivity rules on keyed random streams;
 //! - [`stimulus`]: imposed spikes, Poisson drive, current steps, in steps;
 //! - [`field`]: neuron-wide slow fields (protein pools) shared by synapses;
+//! - [`modulator`]: neuromodulator fields per region and their releases;
 //! - [`probe`]: what is sampled during a run;
 //! - [`simulation`]: the builder and the step loop, whose phase order is
 //!   documented (and tested) there.
@@ -16,6 +17,7 @@
 pub mod connect;
 pub mod error;
 pub mod field;
+pub mod modulator;
 pub mod population;
 pub mod probe;
 pub mod projection;

@@ -34,6 +34,11 @@ pub enum ProbeKind {
         /// Variable index in the synapse model's `SYN_VARS`.
         var: usize,
     },
+    /// The level (tonic + phasic) of a modulator field.
+    Modulator {
+        /// Modulator index.
+        m: usize,
+    },
     /// The mean of a population's field variable (protein level).
     FieldMean {
         /// Population index.

@@ -10,7 +10,8 @@
 //! same order whatever the number of threads.
 
 use engram_core::history::PostHistory;
-use engram_core::model::{FastStep, PostSpike, PreSpike, SlowTick, SynapseModel};
+use engram_core::model::{CatchUp, FastStep, PostSpike, PreSpike, SlowTick, SynapseModel};
+use engram_core::modulator::ModulatorTrace;
 use engram_core::rng::{Purpose, Stream};
 use engram_core::params::{ModelInfo, ParamValues};
 use engram_core::time::{Dt, Step};
@@ -57,8 +58,23 @@ pub trait ProjectionDyn: Send + Sync {
     fn max_delay(&self) -> u16;
     /// Records postsynaptic spikes with stamp `stamp` in the archives (plastic rules only).
     fn record_post_spikes(&mut self, stamp: Step, post_spikes: &[u32]);
-    /// Delivers the presynaptic spikes of step `s` (stamp `s + 1`) into `input`.
-    fn deliver(&mut self, s: Step, pre_spikes: &[u32], input: &mut InputBuffer, dt_ms: f64, parallel: bool);
+    /// Delivers the presynaptic spikes of step `s` (stamp `s + 1`) into `input`;
+    /// `modulator` is the field a modulated rule reads (see [`ProjectionDyn::modulator`]).
+    fn deliver(
+        &mut self,
+        s: Step,
+        pre_spikes: &[u32],
+        input: &mut InputBuffer,
+        dt_ms: f64,
+        parallel: bool,
+        modulator: Option<&ModulatorTrace>,
+    );
+    /// The modulator the synapse model reads by default (`Some("dopamine")`), if any.
+    fn modulator(&self) -> Option<&'static str>;
+    /// Brings every synapse of a modulated rule to `stamp` (weights and traces).
+    fn catch_up(&mut self, stamp: Step, modulator: &ModulatorTrace, parallel: bool);
+    /// Heap bytes held by the synapses (arrays, per-synapse state, spike archives).
+    fn heap_bytes(&self) -> usize;
     /// Sum and count of weights (for the mean-weight recorder), in a fixed order.
     fn weight_sum(&self) -> (f64, usize);
     /// All synapses as (pre, post, weight), ordered by shard then row.
@@ -223,6 +239,7 @@ fn deliver_shard<S: SynapseModel>(
     inh: &mut [f64],
     slots: usize,
     dt_ms: f64,
+    modulator: Option<&ModulatorTrace>,
 ) {
     let stamp = s + 1;
     for &j in pre_spikes {
@@ -235,7 +252,10 @@ fn deliver_shard<S: SynapseModel>(
                 let mut none = PostHistory::default();
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
                 let mut cx = PreSpike { stamp, delay: d, dt_ms, post };
-                S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx);
+                match modulator {
+                    Some(m) if S::MODULATOR.is_some() => S::on_pre_modulated(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx, m),
+                    _ => S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx),
+                }
             }
             let w = S::transmitted(p, &sh.syn[k], sh.weight[k]);
             // A spike with stamp s+1 and delay d is applied in step s + d.
@@ -288,7 +308,15 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         }
     }
 
-    fn deliver(&mut self, s: Step, pre_spikes: &[u32], input: &mut InputBuffer, dt_ms: f64, parallel: bool) {
+    fn deliver(
+        &mut self,
+        s: Step,
+        pre_spikes: &[u32],
+        input: &mut InputBuffer,
+        dt_ms: f64,
+        parallel: bool,
+        modulator: Option<&ModulatorTrace>,
+    ) {
         if pre_spikes.is_empty() {
             return;
         }
@@ -299,14 +327,56 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
                 .par_iter_mut()
                 .zip(input.exc.par_chunks_mut(CHUNK * slots))
                 .zip(input.inh.par_chunks_mut(CHUNK * slots))
-                .for_each(|((sh, exc), inh)| deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms));
+                .for_each(|((sh, exc), inh)| deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms, modulator));
         } else {
             for (sh, (exc, inh)) in
                 self.shards.iter_mut().zip(input.exc.chunks_mut(CHUNK * slots).zip(input.inh.chunks_mut(CHUNK * slots)))
             {
-                deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms);
+                deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms, modulator);
             }
         }
+    }
+
+    fn modulator(&self) -> Option<&'static str> {
+        S::MODULATOR
+    }
+
+    fn catch_up(&mut self, stamp: Step, m: &ModulatorTrace, parallel: bool) {
+        if S::MODULATOR.is_none() {
+            return;
+        }
+        let (p, dt_ms) = (&self.params, self.dt_ms);
+        let shard = |sh: &mut Shard<S>| {
+            let mut none = PostHistory::default();
+            for k in 0..sh.post.len() {
+                let local = (sh.post[k] - sh.lo) as usize;
+                let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
+                let mut cx = CatchUp { stamp, delay: sh.delay[k] as Step, dt_ms, post };
+                S::catch_up(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx, m);
+            }
+        };
+        if parallel && self.shards.len() > 1 {
+            self.shards.par_iter_mut().for_each(shard);
+        } else {
+            self.shards.iter_mut().for_each(shard);
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.shards
+            .iter()
+            .map(|sh| {
+                sh.row.capacity() * size_of::<u32>()
+                    + sh.post.capacity() * size_of::<u32>()
+                    + sh.delay.capacity() * size_of::<u16>()
+                    + sh.weight.capacity() * size_of::<f64>()
+                    + sh.syn.capacity() * size_of::<S::Syn>()
+                    + sh.history.capacity() * size_of::<PostHistory>()
+                    + sh.history.iter().map(PostHistory::heap_bytes).sum::<usize>()
+                    + (sh.by_post_ptr.capacity() + sh.by_post.capacity()) * size_of::<u32>()
+            })
+            .sum()
     }
 
     fn weight_sum(&self) -> (f64, usize) {

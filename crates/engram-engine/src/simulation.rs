@@ -11,6 +11,9 @@
 //!    carry the stamp `s + 1`.
 //! 4. **Archive**: postsynaptic spikes are added to the spike archives of the
 //!    plastic projections they receive.
+//! 4a. **Modulators**: releases with stamp `s + 1` are added to the modulator
+//!    fields: fixed releases at that time, and releases caused by spikes with
+//!    stamp `s + 1 − delay` (this step's spikes when the delay is 0).
 //! 4b. **Fast synaptic dynamics**: for projections whose synapse model sets
 //!    `STEP_FAST`, every synapse whose presynaptic neuron spiked in this step or
 //!    whose postsynaptic neuron is not quiescent runs `step_fast` with the
@@ -24,7 +27,9 @@
 //!    advance over the elapsed interval with the synthesis switches set at its
 //!    start, then slow synaptic state (capture) with the tags set at its start;
 //!    then every slow synapse is brought to the present and the new tags and
-//!    protein drive are set for the next interval.
+//!    protein drive are set for the next interval. Every synapse that reads a
+//!    modulator is brought to the present too (closed form), and the modulator
+//!    archives forget the releases before it.
 //! 7. **Probes**: samples are taken with stamp `s + 1`.
 //! 8. **Guards**: non-finite state and runaway rates stop the run with an error.
 //!
@@ -34,9 +39,12 @@
 //! quiet: no stimulus acts, no input is pending, every neuron is quiescent and
 //! every slow synapse has its fast state at rest. It then jumps, in closed form,
 //! to the earliest of: the next stimulus, parameter change, probe sample, end of
-//! the run, a tag switching off, or protein synthesis switching off (found by
-//! bisection on the closed-form drive). Each jump is one slow interval, computed
-//! by the same code as the stepped slow clock.
+//! the run, a tag switching off, protein synthesis switching off (found by
+//! bisection on the closed-form drive), or a modulator release (fixed or
+//! pending after a spike). Each jump is one slow interval, computed by the same
+//! code as the stepped slow clock. Modulator levels need no stepping: they are
+//! closed-form functions of the step count, and modulated synapses integrate
+//! them in closed form when they are next updated, so a jump treats them exactly.
 //!
 //! Tie rules that follow: a presynaptic and a postsynaptic spike in the same step
 //! never pair through the archive in that step (the delay is at least one step);
@@ -50,6 +58,7 @@ use engram_core::time::{Clock, Dt, Step};
 
 use crate::error::EngineError;
 use crate::field::{Field, FieldDyn};
+use crate::modulator::{ModSlot, ModulatorSpec, Release, SpikeRelease};
 use crate::population::{Population, PopulationDyn};
 use crate::probe::{Probe, ProbeKind};
 use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec};
@@ -104,6 +113,8 @@ struct ProjSlot {
     /// Buffers for fast synaptic dynamics (presynaptic spike mask, postsynaptic
     /// potentials, awake flags); empty unless the model sets `STEP_FAST`.
     fast: (Vec<bool>, Vec<f64>, Vec<bool>),
+    /// The modulator field the synapse model reads (modulated models only).
+    modulator: Option<usize>,
 }
 
 /// Limits checked during the run.
@@ -134,6 +145,7 @@ pub struct Simulation {
     now: Step,
     pops: Vec<PopSlot>,
     projs: Vec<ProjSlot>,
+    mods: Vec<ModSlot>,
     stimuli: Stimuli,
     changes: Vec<Change>,
     change_cursor: usize,
@@ -158,6 +170,7 @@ impl Simulation {
             now: 0,
             pops: vec![],
             projs: vec![],
+            mods: vec![],
             stimuli: Stimuli::default(),
             changes: vec![],
             change_cursor: 0,
@@ -335,9 +348,99 @@ impl Simulation {
         } else {
             (vec![], vec![], vec![])
         };
-        self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body), fast });
+        self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body), fast, modulator: None });
         self.finalized = false;
         Ok(self.projs.len() - 1)
+    }
+
+    /// Adds a modulator field (one modulator of one region); returns its index.
+    pub fn add_modulator(&mut self, spec: ModulatorSpec) -> Result<usize, EngineError> {
+        if !(spec.tau_ms.is_finite() && spec.tau_ms > 0.0) || !spec.tonic.is_finite() {
+            return Err(EngineError::BadModulator { modulator: spec.name, reason: format!("tau must be a positive time and tonic finite (tau = {} ms, tonic = {})", spec.tau_ms, spec.tonic) });
+        }
+        self.mods.push(ModSlot::new(spec, self.dt.ms()));
+        Ok(self.mods.len() - 1)
+    }
+
+    /// Adds releases to modulator `m`.
+    pub fn add_release(&mut self, m: usize, r: Release) -> Result<(), EngineError> {
+        let slot = &mut self.mods[m];
+        match r {
+            Release::At { stamps, amount } => {
+                for st in stamps {
+                    let pos = slot.timed.partition_point(|x| x.0 <= st);
+                    slot.timed.insert(pos, (st, amount));
+                }
+            }
+            Release::PerSpike { pop, neurons, delay, amount } => {
+                let size = self.pops[pop].body.size();
+                let mask = match neurons {
+                    None => None,
+                    Some(list) => {
+                        let mut mask = vec![false; size];
+                        for n in list {
+                            let Some(x) = mask.get_mut(n as usize) else {
+                                return Err(EngineError::BadModulator {
+                                    modulator: slot.name.clone(),
+                                    reason: format!("neuron {n} is outside population {} (size {size})", self.pops[pop].name),
+                                });
+                            };
+                            *x = true;
+                        }
+                        Some(mask)
+                    }
+                };
+                slot.sources.push(SpikeRelease { pop, mask, delay, amount });
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes projection `proj` (of a modulated synapse model) read modulator `m`.
+    pub fn bind_modulator(&mut self, proj: usize, m: usize) -> Result<(), EngineError> {
+        let p = &mut self.projs[proj];
+        if p.body.modulator().is_none() {
+            return Err(EngineError::BadModulator {
+                modulator: self.mods[m].name.clone(),
+                reason: format!("synapse model {} of projection {} reads no modulator", p.body.info().name, p.name),
+            });
+        }
+        p.modulator = Some(m);
+        Ok(())
+    }
+
+    /// The level history of modulator `m`.
+    pub fn modulator(&self, m: usize) -> &engram_core::modulator::ModulatorTrace {
+        &self.mods[m].trace
+    }
+
+    /// Label and modulator name (`dopamine`) of modulator field `m`.
+    pub fn modulator_names(&self, m: usize) -> (&str, &str) {
+        (&self.mods[m].name, &self.mods[m].modulator)
+    }
+
+    /// Number of modulator fields.
+    pub fn n_modulators(&self) -> usize {
+        self.mods.len()
+    }
+
+    /// Heap bytes held by all synapses (arrays, per-synapse state, spike archives).
+    pub fn synapse_bytes(&self) -> usize {
+        self.projs.iter().map(|p| p.body.heap_bytes()).sum()
+    }
+
+    /// Bytes held by the modulator fields (their archives and schedules).
+    pub fn modulator_bytes(&self) -> usize {
+        self.mods
+            .iter()
+            .map(|m| {
+                std::mem::size_of::<ModSlot>()
+                    + m.trace.heap_bytes()
+                    + m.timed.capacity() * std::mem::size_of::<(Step, f64)>()
+                    + m.pending.len() * 2 * std::mem::size_of::<(Step, f64)>()
+                    + m.sources.iter().map(|s| std::mem::size_of::<SpikeRelease>() + s.mask.as_ref().map_or(0, Vec::capacity)).sum::<usize>()
+            })
+            .sum()
     }
 
     /// Adds a stimulus.
@@ -418,22 +521,33 @@ impl Simulation {
         self.stats
     }
 
-    /// Sizes the ring buffers; called automatically by [`Simulation::run_until`].
-    fn finalize(&mut self) {
+    /// Sizes the ring buffers and checks that every modulated projection has its
+    /// modulator; called automatically by [`Simulation::run_until`].
+    fn finalize(&mut self) -> Result<(), EngineError> {
         if self.finalized {
-            return;
+            return Ok(());
+        }
+        if let Some(p) = self.projs.iter().find(|p| p.modulator.is_none() && p.body.modulator().is_some()) {
+            return Err(EngineError::UnboundModulator {
+                projection: p.name.clone(),
+                modulator: p.body.modulator().unwrap_or_default().to_string(),
+            });
         }
         for (i, pop) in self.pops.iter_mut().enumerate() {
             let max_delay = self.projs.iter().filter(|p| p.post == i).map(|p| p.body.max_delay()).max().unwrap_or(1);
             pop.body.resize_input(max_delay as usize + 1);
         }
         self.finalized = true;
+        Ok(())
     }
 
     /// Advances to stamp `end`, calling `progress(now)` about every 1 % of the way.
     pub fn run_until(&mut self, end: Step, progress: &mut (dyn FnMut(Step) + Send)) -> Result<(), EngineError> {
-        self.finalize();
+        self.finalize()?;
         if self.now == 0 {
+            for m in self.mods.iter_mut() {
+                m.apply_due(0);
+            }
             self.slow_tick(0);
             self.sample(0);
         }
@@ -510,6 +624,20 @@ impl Simulation {
                 proj.body.record_post_spikes(s + 1, post);
             }
         }
+        // 4a. Modulator releases with stamp s + 1.
+        for m in self.mods.iter_mut() {
+            for src in &m.sources {
+                let spikes = &self.pops[src.pop].spikes;
+                let n = match &src.mask {
+                    None => spikes.len(),
+                    Some(mask) => spikes.iter().filter(|&&j| mask[j as usize]).count(),
+                };
+                if n > 0 {
+                    *m.pending.entry(s + 1 + src.delay).or_insert(0.0) += n as f64 * src.amount;
+                }
+            }
+            m.apply_due(s + 1);
+        }
         // 4b. Fast synaptic dynamics (models that read the postsynaptic potential).
         for proj in self.projs.iter_mut().filter(|p| p.body.wants_fast()) {
             let (mask, v, awake) = &mut proj.fast;
@@ -534,7 +662,8 @@ impl Simulation {
             }
             // Split borrows: spikes of `pre`, input buffer of `post`.
             let spikes = std::mem::take(&mut self.pops[pre].spikes);
-            proj.body.deliver(s, &spikes, self.pops[post].body.input(), dt.ms(), parallel);
+            let modulator = proj.modulator.map(|m| &self.mods[m].trace);
+            proj.body.deliver(s, &spikes, self.pops[post].body.input(), dt.ms(), parallel, modulator);
             self.stats.synaptic_events += spikes.len() as u64 * proj.body.len() as u64
                 / self.pops[pre].body.size().max(1) as u64;
             self.pops[pre].spikes = spikes;
@@ -626,6 +755,12 @@ impl Simulation {
                         probe.values.push(self.projs[*proj].body.syn_mean(*var));
                     }
                 }
+                ProbeKind::Modulator { m } => {
+                    if stamp % probe.every == 0 {
+                        probe.stamps.push(stamp);
+                        probe.values.push(self.mods[*m].trace.level(stamp));
+                    }
+                }
                 ProbeKind::FieldMean { pop, var } => {
                     if stamp % probe.every == 0 {
                         probe.stamps.push(stamp);
@@ -638,6 +773,7 @@ impl Simulation {
 
     /// The slow clock at stamp `now`: see the module docs.
     fn slow_tick(&mut self, now: Step) {
+        self.catch_up_modulated(now);
         let has_slow = self.projs.iter().any(|p| p.body.is_slow());
         if !has_slow {
             self.last_slow = now;
@@ -672,6 +808,20 @@ impl Simulation {
             std::mem::swap(&mut pop.drive, &mut pop.drive_next);
         }
         self.last_slow = now;
+    }
+
+    /// Brings every modulated synapse to `now`, then lets the modulator archives
+    /// forget the releases before it.
+    fn catch_up_modulated(&mut self, now: Step) {
+        let parallel = self.threads > 1;
+        for proj in self.projs.iter_mut() {
+            if let Some(m) = proj.modulator {
+                proj.body.catch_up(now, &self.mods[m].trace, parallel);
+            }
+        }
+        for m in self.mods.iter_mut() {
+            m.trace.forget_before(now);
+        }
     }
 
     /// The next stamp after `now` at which a probe samples (spike probes excluded).
@@ -727,6 +877,9 @@ impl Simulation {
         }
         if let Some(c) = self.changes.get(self.change_cursor) {
             limit = limit.min(c.at);
+        }
+        if let Some(r) = self.mods.iter().filter_map(ModSlot::next_release_step).min() {
+            limit = limit.min(r);
         }
         if limit <= now + self.slow.every {
             return false;

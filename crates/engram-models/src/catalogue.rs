@@ -17,6 +17,7 @@ use crate::proteins::tagtric_trigger::TagtricTrigger;
 use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::shouval2002::CalciumControl;
 use crate::synapse::static_synapse::StaticSynapse;
+use crate::synapse::stdp_dopamine::StdpDopamine;
 use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
 use crate::synapse::tsodyks2::Tsodyks2;
@@ -53,6 +54,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     TagTriggerConsolidation::INFO,
     Tsodyks2::INFO,
     GraupnerBrunel::INFO,
+    StdpDopamine::INFO,
     CalciumControl::INFO,
 ];
 
@@ -84,6 +86,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "tag_trigger_consolidation" => v.visit::<TagTriggerConsolidation>(),
         "tsodyks2" => v.visit::<Tsodyks2>(),
         "graupner_brunel" => v.visit::<GraupnerBrunel>(),
+        "stdp_dopamine" => v.visit::<StdpDopamine>(),
         "calcium_control" => v.visit::<CalciumControl>(),
         _ => return None,
     })
