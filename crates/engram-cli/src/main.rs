@@ -351,7 +351,10 @@ fn cmd_describe(name: &str) -> ExitCode {
             engram_models::drugs::DrugTarget::Synapses => "the synapses of a projection (target = \"projection.NAME\")",
         };
         println!("{} (drug)\n\n{}\nTypical concentration: {}\nActs on: {}", d.name, d.effect, d.concentration, target);
-        println!("Sets while applied: {}", d.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
+        println!("Sets while applied:");
+        for e in d.effects {
+            println!("  on {}: {}", e.model, e.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
+        }
         println!("\nReferences:");
         for r in d.references {
             println!("  - {r}");

@@ -1,12 +1,21 @@
 //! The drug catalogue: named interventions, each a documented change of model
 //! parameters applied over a time window.
 //!
-//! | drug         | acts on | parameter change | effect |
-//! |--------------|---------|------------------|--------|
-//! | `anisomycin` | protein pools of a population | `alpha = 0` | protein synthesis blocked |
-//! | `apv`        | synapses of a projection | `c_pre = 0` | NMDA receptors blocked: no calcium from presynaptic activity |
-//! | `tag_blocker`| synapses of a projection | `tag_block = 1` | synaptic tags cannot be set |
-//! | `zip`        | synapses of a projection | `zip = 1` | late-phase maintenance blocked: the late weight decays back |
+//! A drug names its molecular target once and says, for every model it can act
+//! on, which parameters that target corresponds to. Applying a drug to a
+//! population or projection whose model is not listed is a protocol error
+//! (no silent no-op): the pharmacology of a model without that molecule is
+//! undefined.
+//!
+//! | drug          | molecular target | acts on | effect in the models |
+//! |---------------|------------------|---------|----------------------|
+//! | `anisomycin`  | ribosome (protein synthesis) | protein pools | `alpha = 0`: no new plasticity-related proteins |
+//! | `apv`         | NMDA receptor | synapses | `c_pre = 0`: no calcium from presynaptic activity |
+//! | `tag_blocker` | tag-setting kinases | synapses | `tag_block = 1`: no synaptic tags |
+//! | `zip`         | PKMζ | synapses | `zip = 1`: the late weight decays back |
+//! | `kn93`        | CaMKII | synapses | potentiation rate 0 (`gamma_p`, `A_ltp`) |
+//! | `okadaic_acid`| PP1/PP2A | synapses | depression rate 0 (`gamma_d`, `A_ltd`) |
+//! | `fk506`       | calcineurin (PP2B) | synapses | depression rate 0 (`gamma_d`, `A_ltd`) |
 
 /// What a drug acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +26,15 @@ pub enum DrugTarget {
     Synapses,
 }
 
+/// The parameters a drug sets on one model while it is applied.
+#[derive(Debug, Clone, Copy)]
+pub struct Effect {
+    /// Catalogue name of the model.
+    pub model: &'static str,
+    /// Parameter values set while applied.
+    pub sets: &'static [(&'static str, f64)],
+}
+
 /// A catalogued drug.
 #[derive(Debug, Clone, Copy)]
 pub struct Drug {
@@ -24,8 +42,8 @@ pub struct Drug {
     pub name: &'static str,
     /// What it acts on.
     pub target: DrugTarget,
-    /// Parameter values it sets while applied.
-    pub sets: &'static [(&'static str, f64)],
+    /// Per-model parameter changes.
+    pub effects: &'static [Effect],
     /// Molecular target and effect.
     pub effect: &'static str,
     /// Typical bath concentration (a label).
@@ -34,12 +52,28 @@ pub struct Drug {
     pub references: &'static [&'static str],
 }
 
+impl Drug {
+    /// The parameter changes on `model`, if the drug acts on it.
+    pub fn sets_for(&self, model: &str) -> Option<&'static [(&'static str, f64)]> {
+        self.effects.iter().find(|e| e.model == model).map(|e| e.sets)
+    }
+
+    /// Names of the models the drug acts on, comma separated.
+    pub fn models(&self) -> String {
+        self.effects.iter().map(|e| e.model).collect::<Vec<_>>().join(", ")
+    }
+}
+
+const NO_SYNTHESIS: &[(&str, f64)] = &[("alpha", 0.0)];
+const NO_LTD_RATE: &[(&str, f64)] = &[("gamma_d", 0.0)];
+const NO_LTP_RATE: &[(&str, f64)] = &[("gamma_p", 0.0)];
+
 /// All drugs.
 pub const DRUGS: &[Drug] = &[
     Drug {
         name: "anisomycin",
         target: DrugTarget::Proteins,
-        sets: &[("alpha", 0.0)],
+        effects: &[Effect { model: "protein_pool", sets: NO_SYNTHESIS }, Effect { model: "tagtric_trigger", sets: NO_SYNTHESIS }],
         effect: "protein-synthesis inhibitor (ribosomal peptidyl transferase): no new plasticity-related proteins",
         concentration: "25 uM",
         references: &["Frey U, Morris RGM (1997) Nature 385:533-536", "Frey U, Krug M, Reymann KG, Matthies H (1988) Brain Res 452:57-65"],
@@ -47,7 +81,7 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "apv",
         target: DrugTarget::Synapses,
-        sets: &[("c_pre", 0.0)],
+        effects: &[Effect { model: "tagging_capture", sets: &[("c_pre", 0.0)] }, Effect { model: "graupner_brunel", sets: &[("c_pre", 0.0)] }],
         effect: "D-APV, competitive NMDA receptor antagonist: no calcium influx from presynaptic activity",
         concentration: "50 uM",
         references: &["Collingridge GL, Kehl SJ, McLennan H (1983) J Physiol 334:33-46"],
@@ -55,7 +89,7 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "tag_blocker",
         target: DrugTarget::Synapses,
-        sets: &[("tag_block", 1.0)],
+        effects: &[Effect { model: "tagging_capture", sets: &[("tag_block", 1.0)] }, Effect { model: "tag_trigger_consolidation", sets: &[("tag_block", 1.0)] }],
         effect: "blocks the setting of synaptic tags (e.g. by inhibiting CaMKII or PKA during induction), so proteins cannot be captured",
         concentration: "(model intervention)",
         references: &["Frey U, Morris RGM (1997) Nature 385:533-536", "Redondo RL, Morris RGM (2011) Nat Rev Neurosci 12:17-30"],
@@ -63,10 +97,49 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "zip",
         target: DrugTarget::Synapses,
-        sets: &[("zip", 1.0)],
+        effects: &[Effect { model: "tagging_capture", sets: &[("zip", 1.0)] }],
         effect: "zeta inhibitory peptide, PKMzeta inhibitor: late-phase maintenance blocked, the late weight decays back",
         concentration: "5 uM",
         references: &["Pastalkova E et al. (2006) Science 313:1141-1144", "Sajikumar S, Navakkode S, Sacktor TC, Frey JU (2005) J Neurosci 25:5750-5756"],
+    },
+    Drug {
+        name: "kn93",
+        target: DrugTarget::Synapses,
+        effects: &[
+            Effect { model: "tagging_capture", sets: NO_LTP_RATE },
+            Effect { model: "graupner_brunel", sets: NO_LTP_RATE },
+            Effect { model: "tag_trigger_consolidation", sets: &[("A_ltp", 0.0)] },
+        ],
+        effect: "KN-93, CaMKII inhibitor: the calcium-driven potentiation of the early phase is blocked (depression and existing late weights are untouched). Limitation: in these reduced two-threshold rules high calcium drives depression as well, so a tetanus under kn93 gives LTD where slices show no change; use it to test expression, not induction",
+        concentration: "10 uM",
+        references: &[
+            "Otmakhov N, Griffith LC, Lisman JE (1997) J Neurosci 17:5357-5365",
+            "Malinow R, Schulman H, Tsien RW (1989) Science 245:862-866",
+        ],
+    },
+    Drug {
+        name: "okadaic_acid",
+        target: DrugTarget::Synapses,
+        effects: &[
+            Effect { model: "tagging_capture", sets: NO_LTD_RATE },
+            Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
+            Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
+        ],
+        effect: "okadaic acid, PP1/PP2A inhibitor: the calcium-driven depression of the early phase is blocked",
+        concentration: "1 uM",
+        references: &["Mulkey RM, Herron CE, Malenka RC (1993) Science 261:1051-1055"],
+    },
+    Drug {
+        name: "fk506",
+        target: DrugTarget::Synapses,
+        effects: &[
+            Effect { model: "tagging_capture", sets: NO_LTD_RATE },
+            Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
+            Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
+        ],
+        effect: "FK506 (tacrolimus), calcineurin (PP2B) inhibitor: the calcium-driven depression of the early phase is blocked",
+        concentration: "50 uM",
+        references: &["Mulkey RM, Endo S, Shenolikar S, Malenka RC (1994) Nature 369:486-488"],
     },
 ];
 
@@ -78,4 +151,32 @@ pub fn drug(name: &str) -> Option<&'static Drug> {
 /// Names of all drugs, comma separated.
 pub fn names() -> String {
     DRUGS.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue;
+
+    /// Every effect names a catalogued model of the right kind and parameters that model has.
+    #[test]
+    fn every_effect_names_existing_models_and_parameters() {
+        for d in DRUGS {
+            assert!(!d.effects.is_empty(), "{} acts on no model", d.name);
+            for e in d.effects {
+                let info = catalogue::info(e.model).unwrap_or_else(|| panic!("{}: no model {}", d.name, e.model));
+                for (k, _) in e.sets {
+                    assert!(info.field(k).is_some(), "{}: model {} has no parameter {k}", d.name, e.model);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut n: Vec<_> = DRUGS.iter().map(|d| d.name).collect();
+        n.sort_unstable();
+        n.dedup();
+        assert_eq!(n.len(), DRUGS.len());
+    }
 }

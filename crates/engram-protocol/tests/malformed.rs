@@ -178,9 +178,10 @@ fn cases() -> Vec<Case> {
             .at(58, 10)
             .msg("anisomycin acts on the protein pools of a population")
             .accepts("population.NAME"),
-        case("synapse_drug_on_a_model_without_the_parameter", Append("\n[[intervention]]\nname = \"x\"\ndrug = \"apv\"\ntarget = \"projection.S1\"\nfrom = \"0 ms\"\n"))
+        case("synapse_drug_on_a_model_it_does_not_act_on", Append("\n[[intervention]]\nname = \"x\"\ndrug = \"apv\"\ntarget = \"projection.S1\"\nfrom = \"0 ms\"\n"))
             .at(57, 8)
-            .msg("apv changes c_pre, which model stdp_pair does not have"),
+            .msg("apv has no documented effect on model stdp_pair")
+            .accepts("tagging_capture, graupner_brunel"),
         case("tagging_capture_without_proteins", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"tagging_capture\""))
             .at(24, 14)
             .msg("has none"),
