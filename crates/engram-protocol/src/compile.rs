@@ -876,14 +876,15 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         };
         let mut sets: Vec<(&'static str, f64)> = vec![];
         if let Some(d) = drug {
-            for &(name, value) in d.sets {
-                let Some(field) = info.field(name) else {
-                    return Err(cx.err(
-                        span(iv.drug.as_ref().expect("drug given")),
-                        format!("{what}: {} changes {name}, which model {} does not have", d.name, info.name),
-                        "a target whose model has that parameter (e.g. a tagging_capture projection)".to_string(),
-                    ));
-                };
+            let Some(effect) = d.sets_for(info.name) else {
+                return Err(cx.err(
+                    span(iv.drug.as_ref().expect("drug given")),
+                    format!("{what}: {} has no documented effect on model {}", d.name, info.name),
+                    format!("a target whose model is one of: {}", d.models()),
+                ));
+            };
+            for &(name, value) in effect {
+                let field = info.field(name).expect("drug effects name existing parameters (tested in engram-models)");
                 sets.push((field.name, value));
             }
         }
