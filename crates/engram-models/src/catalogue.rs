@@ -114,6 +114,15 @@ pub fn info(name: &str) -> Option<&'static ModelInfo> {
     NEURON_MODELS.iter().chain(SYNAPSE_MODELS).chain(FIELD_MODELS).find(|m| m.name == name)
 }
 
+/// The published parameter sets of a synapse model, chosen in a protocol with
+/// `parameter_set = "NAME"` in the `plasticity` table; empty for models without.
+pub fn synapse_parameter_sets(model: &str) -> &'static [crate::synapse::graupner_brunel::ParameterSet] {
+    match model {
+        "graupner_brunel" => crate::synapse::graupner_brunel::PARAMETER_SETS,
+        _ => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

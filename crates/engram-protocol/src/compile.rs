@@ -756,7 +756,26 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 (m_name.clone(), info)
             }
         };
-        let values = cx.params(info, pr.plasticity.as_ref(), &["model"], weight_dim, None, &what)?;
+        // A published parameter set (`parameter_set = "NAME"`) replaces the
+        // defaults; keys written beside it override the set.
+        let set_base = match pr.plasticity.as_ref().and_then(|t| t.get_ref().iter().find(|(k, _)| k.get_ref() == "parameter_set")) {
+            None => None,
+            Some((_, v)) => {
+                let sets = catalogue::synapse_parameter_sets(&model);
+                let names = sets.iter().map(|s| format!("{:?}", s.name)).collect::<Vec<_>>().join(", ");
+                if sets.is_empty() {
+                    return Err(cx.err(span(v), format!("{what}: model {model} has no published parameter sets"), "no `parameter_set` key for this model".to_string()));
+                }
+                let toml::Value::String(n) = v.get_ref() else {
+                    return Err(cx.err(span(v), format!("{what}: parameter_set must be a name"), format!("one of: {names}")));
+                };
+                let Some(set) = sets.iter().find(|s| s.name == n.as_str()) else {
+                    return Err(cx.err(span(v), format!("{what}: unknown parameter set {n:?} for model {model}"), format!("one of: {names}")));
+                };
+                Some(info.resolve(set.values.iter().copied()).map_err(|e| cx.core_err(span(v), &what, e))?)
+            }
+        };
+        let values = cx.params(info, pr.plasticity.as_ref(), &["model", "parameter_set"], weight_dim, set_base.as_ref(), &what)?;
         let idx = catalogue::with_synapse(
             &model,
             AddProjection { sim: &mut sim, name, pre, post, values: values.clone(), receptor, synapses },
