@@ -72,6 +72,9 @@ fn table_of(d: &RecordData) -> Table {
         RecordKind::Synapse | RecordKind::Protein => {
             t.push_column("t", "ms", d.times_ms.clone()).push_column(format!("mean_{}", d.variable), d.unit.clone(), d.values.clone());
         }
+        RecordKind::Modulator => {
+            t.push_column("t", "ms", d.times_ms.clone()).push_column(d.variable.clone(), "", d.values.clone());
+        }
         RecordKind::Fepsp => {
             t.push_column("t", "ms", d.times_ms.clone())
                 .push_column("fepsp", "%", d.values.clone())
@@ -144,6 +147,15 @@ fn figure_of(p: &Protocol, d: &RecordData) -> String {
                 y_range: None,
             })
         }
+        RecordKind::Modulator => timecourse_svg(&TimecourseSpec {
+            title: format!("{}: {} in {}", p.title, d.variable, d.subject),
+            x_label,
+            y_label: format!("{} level (a.u.)", d.variable),
+            series: vec![Series { label: d.subject.clone(), x: d.times_ms.iter().map(|t| t / scale).collect(), y: d.values.clone(), style: SeriesStyle::Line }],
+            markers: markers_for(p, None, scale),
+            hline: None,
+            y_range: None,
+        }),
         RecordKind::Synapse | RecordKind::Protein => {
             let pre = if d.kind == RecordKind::Synapse { pre_population_of(p, &d.subject) } else { None };
             let unit = if d.unit.is_empty() { String::new() } else { format!(" ({})", d.unit) };

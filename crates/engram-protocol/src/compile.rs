@@ -14,6 +14,7 @@ use engram_core::time::{Dt, Step};
 use engram_core::units::{parse_quantity, Dimension};
 use engram_core::CoreError;
 use engram_engine::connect::{self, Rule};
+use engram_engine::modulator::{ModulatorSpec, Release};
 use engram_engine::probe::{Probe, ProbeKind};
 use engram_engine::projection::{Receptor, SynapseSpec};
 use engram_engine::simulation::{Change, Guards, Target};
@@ -41,6 +42,8 @@ pub enum RecordKind {
     Synapse,
     /// Mean protein level of a population.
     Protein,
+    /// Level of a modulator in a region.
+    Modulator,
 }
 
 impl RecordKind {
@@ -53,6 +56,7 @@ impl RecordKind {
             RecordKind::Fepsp => "fepsp",
             RecordKind::Synapse => "synapse",
             RecordKind::Protein => "protein",
+            RecordKind::Modulator => "modulator",
         }
     }
 }
@@ -519,6 +523,8 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     unique(&cx, file.population.iter().map(|p| &p.get_ref().name), "population")?;
     let mut pop_index: HashMap<String, usize> = HashMap::new();
     let mut resolved_pops = vec![];
+    // The region of each population (by index), for modulator fields.
+    let mut pop_regions: Vec<Option<String>> = vec![];
     for p in &file.population {
         let p = p.get_ref();
         let size = cx.positive_int(&p.size, &format!("population {}: size", p.name.get_ref()))?;
@@ -545,6 +551,12 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 other => cx.err(span(&p.name), other.to_string(), None),
             })?;
         pop_index.insert(name.clone(), idx);
+        if let Some(r) = &p.region {
+            if r.get_ref().is_empty() {
+                return Err(cx.err(span(r), format!("{what}: region name must not be empty"), "a name, like \"striatum\"".to_string()));
+            }
+        }
+        pop_regions.push(p.region.as_ref().map(|r| r.get_ref().clone()));
         let mut proteins_json = Json::Null;
         if let Some(t) = &p.proteins {
             let fmodel = match t.get_ref().iter().find(|(k, _)| k.get_ref() == "model") {
@@ -575,6 +587,128 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             known.sort();
             cx.err(span(n), format!("{what}: no population named {:?}", n.get_ref()), format!("one of: {}", known.join(", ")))
         })
+    };
+
+    // Modulators: one field per (region, modulator), with their releases.
+    let mut mod_index: HashMap<(String, String), usize> = HashMap::new();
+    let mut resolved_mods = vec![];
+    let mut known_regions: Vec<&str> = pop_regions.iter().flatten().map(String::as_str).collect();
+    known_regions.sort();
+    known_regions.dedup();
+    for md in &file.modulator {
+        let md_span = span(md);
+        let md = md.get_ref();
+        let (region, mname) = (md.region.get_ref(), md.name.get_ref());
+        let what = format!("modulator {mname:?} of region {region:?}");
+        if !known_regions.contains(&region.as_str()) {
+            let accepted = if known_regions.is_empty() {
+                "a region named by a population: add region = \"NAME\" to the [[population]] tables".to_string()
+            } else {
+                format!("one of: {}", known_regions.join(", "))
+            };
+            return Err(cx.err(span(&md.region), format!("{what}: no population is in region {region:?}"), accepted));
+        }
+        if mname.is_empty() {
+            return Err(cx.err(span(&md.name), "modulator name must not be empty", "dopamine, acetylcholine, noradrenaline, or another name".to_string()));
+        }
+        if mod_index.contains_key(&(region.clone(), mname.clone())) {
+            return Err(cx.err(span(&md.name), format!("duplicate modulator {mname:?} in region {region:?}"), "each modulator once per region".to_string()));
+        }
+        let tonic = match &md.tonic {
+            Some(v) => cx.quantity(v, Dimension::Dimensionless, &format!("{what}: tonic"))?,
+            None => 0.0,
+        };
+        let tau = cx.ms(&md.tau, &format!("{what}: tau"))?;
+        if tau <= 0.0 {
+            return Err(cx.err(span(&md.tau), format!("{what}: tau = {tau} ms must be positive"), "a positive time, like \"200 ms\"".to_string()));
+        }
+        let m = sim
+            .add_modulator(ModulatorSpec { name: format!("{region}.{mname}"), modulator: mname.clone(), tonic, tau_ms: tau })
+            .map_err(|e| cx.err(md_span.clone(), e.to_string(), None))?;
+        for (ri, rl) in md.release.iter().enumerate() {
+            let rl_span = span(rl);
+            let rl = rl.get_ref();
+            let rwhat = format!("{what}: release {}", ri + 1);
+            let amount = cx.quantity(&rl.amount, Dimension::Dimensionless, &format!("{rwhat}: amount"))?;
+            let timed = rl.at.is_some() || rl.times.is_some() || rl.every.is_some() || rl.from.is_some() || rl.to.is_some();
+            let release = match (&rl.population, timed) {
+                (Some(p), true) => {
+                    return Err(cx.err(
+                        span(p),
+                        format!("{rwhat}: give either `population` (a release per spike) or release times, not both"),
+                        "population = \"NAME\", or at / times / every with from and to".to_string(),
+                    ))
+                }
+                (None, false) => {
+                    return Err(cx.err(
+                        rl_span,
+                        format!("{rwhat}: needs `population` (a release per spike) or release times"),
+                        "population = \"vta\", or at = \"1 s\", or times = [\"1 s\", \"2 s\"], or every = \"1 s\" with from and to".to_string(),
+                    ))
+                }
+                (Some(p), false) => {
+                    let pop = find_pop(p, &rwhat)?;
+                    let neurons = match &rl.neurons {
+                        Some(_) => Some(neuron_list(&cx, rl.neurons.as_ref(), sim.population_size(pop), &rwhat)?),
+                        None => None,
+                    };
+                    let delay = match &rl.delay {
+                        Some(v) => {
+                            let ms = cx.ms_non_negative(v, &format!("{rwhat}: delay"))?;
+                            cx.dt.steps("delay", ms).map_err(|e| cx.core_err(span(v), &format!("{rwhat}: delay"), e))?
+                        }
+                        None => 0,
+                    };
+                    Release::PerSpike { pop, neurons, delay, amount }
+                }
+                (None, true) => {
+                    let mut stamps = vec![];
+                    if let Some(at) = &rl.at {
+                        stamps.push(cx.time(at, &format!("{rwhat}: at"))?);
+                    }
+                    if let Some(ts) = &rl.times {
+                        for v in ts.get_ref() {
+                            stamps.push(cx.time(v, &format!("{rwhat}: times"))?);
+                        }
+                    }
+                    match (&rl.every, &rl.from) {
+                        (Some(every), Some(from)) => {
+                            let period = cx.period(every, &format!("{rwhat}: every"))?;
+                            let from = cx.time(from, &format!("{rwhat}: from"))?;
+                            let to = match &rl.to {
+                                Some(v) => cx.time(v, &format!("{rwhat}: to"))?,
+                                None => duration.saturating_add(1),
+                            };
+                            stamps.extend((0..).map(|k| from + k * period).take_while(|&t| t < to && t <= duration));
+                        }
+                        (Some(every), None) => {
+                            return Err(cx.err(span(every), format!("{rwhat}: `every` needs `from`"), "from = \"1 s\" (and optionally to)".to_string()))
+                        }
+                        (None, _) if rl.from.is_some() || rl.to.is_some() => {
+                            let v = rl.from.as_ref().or(rl.to.as_ref()).expect("one is given");
+                            return Err(cx.err(span(v), format!("{rwhat}: `from` and `to` repeat releases, and need `every`"), "every = \"1 s\"".to_string()));
+                        }
+                        (None, _) => {}
+                    }
+                    Release::At { stamps, amount }
+                }
+            };
+            sim.add_release(m, release).map_err(|e| cx.err(span(&md.release[ri]), e.to_string(), None))?;
+        }
+        mod_index.insert((region.clone(), mname.clone()), m);
+        resolved_mods.push(json!({
+            "region": region, "name": mname, "tonic": tonic,
+            "tau": { "value": tau, "unit": "ms" }, "releases": md.release.len(),
+        }));
+    }
+    let known_modulators = || {
+        let mut k: Vec<String> = mod_index.keys().map(|(r, n)| format!("{n} in {r}")).collect();
+        k.sort();
+        if k.is_empty() {
+            "none is defined: add a [[modulator]] table".to_string()
+        } else {
+            k.join(", ")
+        }
     };
 
     // Projections.
@@ -793,6 +927,31 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             other => cx.err(span(&pr.name), other.to_string(), None),
         })?;
         proj_index.insert(name.clone(), idx);
+        match (sim.projection(idx).modulator(), &pr.modulator) {
+            (None, Some(m)) => {
+                return Err(cx.err(span(m), format!("{what}: synapse model {model} reads no modulator"), "remove `modulator`, or use a modulated model such as stdp_dopamine".to_string()))
+            }
+            (None, None) => {}
+            (Some(default), chosen) => {
+                let mname = chosen.as_ref().map_or(default.to_string(), |c| c.get_ref().clone());
+                let at = chosen.as_ref().map_or_else(|| pr.plasticity.as_ref().map_or(span(&pr.to), span), span);
+                let Some(region) = &pop_regions[post] else {
+                    return Err(cx.err(
+                        span(&pr.to),
+                        format!("{what}: synapse model {model} reads {mname} in the region of population {:?}, which has no region", pr.to.get_ref()),
+                        format!("region = \"NAME\" in population {:?}, and a [[modulator]] with that region and name = \"{mname}\"", pr.to.get_ref()),
+                    ));
+                };
+                let Some(&m) = mod_index.get(&(region.clone(), mname.clone())) else {
+                    return Err(cx.err(
+                        at,
+                        format!("{what}: synapse model {model} reads {mname}, but region {region:?} has no modulator {mname:?}"),
+                        format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
+                    ));
+                };
+                sim.bind_modulator(idx, m).map_err(|e| cx.err(at, e.to_string(), None))?;
+            }
+        }
         proj_values.push((values.clone(), info, weight_dim));
         resolved_projs.push(json!({
             "name": name, "from": pr.from.get_ref(), "to": pr.to.get_ref(), "model": model,
@@ -1001,8 +1160,9 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             "fepsp" => RecordKind::Fepsp,
             "synapse" => RecordKind::Synapse,
             "protein" => RecordKind::Protein,
+            "modulator" => RecordKind::Modulator,
             other => {
-                return Err(cx.err(span(&r.kind), format!("{what}: unknown kind {other:?}"), "one of: spikes, state, weight, fepsp, synapse, protein".to_string()))
+                return Err(cx.err(span(&r.kind), format!("{what}: unknown kind {other:?}"), "one of: spikes, state, weight, fepsp, synapse, protein, modulator".to_string()))
             }
         };
         let need = |o: Option<&Sp<String>>, key: &str| -> Result<Sp<String>, Diagnostic> {
@@ -1057,6 +1217,19 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 };
                 let probe = sim.add_probe(Probe::new(ProbeKind::FieldMean { pop, var: vi }, every));
                 RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: pname.get_ref().clone(), variable: var_name, unit: vars[vi].unit.into(), neurons: vec![], population_size: 0, baseline: (0, 0), raw_unit: String::new() }
+            }
+            RecordKind::Modulator => {
+                let rname = need(r.region.as_ref(), "region")?;
+                let var = need(r.variable.as_ref(), "variable")?;
+                let Some(&m) = mod_index.get(&(rname.get_ref().clone(), var.get_ref().clone())) else {
+                    return Err(cx.err(
+                        span(&var),
+                        format!("{what}: region {:?} has no modulator {:?}", rname.get_ref(), var.get_ref()),
+                        format!("a defined modulator ({})", known_modulators()),
+                    ));
+                };
+                let probe = sim.add_probe(Probe::new(ProbeKind::Modulator { m }, every));
+                RecordPlan { name: r.name.get_ref().clone(), kind, probe, subject: rname.get_ref().clone(), variable: var.get_ref().clone(), unit: String::new(), neurons: vec![], population_size: 0, baseline: (0, 0), raw_unit: String::new() }
             }
             RecordKind::Weight | RecordKind::Fepsp => {
                 let pname = need(r.projection.as_ref(), "projection")?;
@@ -1193,6 +1366,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         },
         "populations": resolved_pops,
         "projections": resolved_projs,
+        "modulators": resolved_mods,
         "interventions": resolved_interventions,
     });
     Ok(Protocol {

@@ -67,7 +67,7 @@ pub fn collect(p: &Protocol) -> Vec<RecordData> {
                         }
                     }
                 }
-                RecordKind::Weight | RecordKind::Synapse | RecordKind::Protein => {
+                RecordKind::Weight | RecordKind::Synapse | RecordKind::Protein | RecordKind::Modulator => {
                     d.times_ms = probe.stamps.iter().map(ms).collect();
                     d.values = probe.values.clone();
                 }

@@ -32,6 +32,9 @@ pub struct ProtocolFile {
     /// Projections.
     #[serde(default)]
     pub projection: Vec<Sp<ProjectionDef>>,
+    /// Neuromodulator fields of brain regions.
+    #[serde(default)]
+    pub modulator: Vec<Sp<ModulatorDef>>,
     /// Stimuli on the timeline.
     #[serde(default)]
     pub stimulus: Vec<Sp<StimulusDef>>,
@@ -97,6 +100,8 @@ pub struct PopulationDef {
     /// Neuron-wide plasticity-related protein pools, e.g. `{ model = "protein_pool", theta_pro = "2.1 mV" }`.
     #[serde(default)]
     pub proteins: Option<Sp<ParamTable>>,
+    /// The brain region the population belongs to (its modulator fields).
+    pub region: Option<Sp<String>>,
 }
 
 /// `[[projection]]`.
@@ -120,6 +125,49 @@ pub struct ProjectionDef {
     /// Synapse model and its parameters, e.g. `{ model = "stdp_pair", tau_plus = "16.8 ms" }`.
     /// Default: static.
     pub plasticity: Option<Sp<ParamTable>>,
+    /// The modulator a modulated synapse model reads (default: the model's own, e.g. "dopamine").
+    pub modulator: Option<Sp<String>>,
+}
+
+/// `[[modulator]]`: one neuromodulator in one region.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModulatorDef {
+    /// The region (a `region` of some population).
+    pub region: Sp<String>,
+    /// The modulator: dopamine, acetylcholine, noradrenaline or another name.
+    pub name: Sp<String>,
+    /// Tonic level (plain number, arbitrary units), default 0.
+    pub tonic: Option<Val>,
+    /// Decay time constant of phasic releases.
+    pub tau: Val,
+    /// Phasic releases.
+    #[serde(default)]
+    pub release: Vec<Sp<ReleaseDef>>,
+}
+
+/// `[[modulator.release]]`: releases at given times, or one per spike of a population.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseDef {
+    /// Amount per release (plain number, same units as the level).
+    pub amount: Val,
+    /// One release at this time.
+    pub at: Option<Val>,
+    /// Releases at these times.
+    pub times: Option<Sp<Vec<Val>>>,
+    /// Periodic releases: first one.
+    pub from: Option<Val>,
+    /// Periodic releases: before this time.
+    pub to: Option<Val>,
+    /// Periodic releases: period.
+    pub every: Option<Val>,
+    /// A release per spike of this population.
+    pub population: Option<Sp<String>>,
+    /// Only spikes of these neurons release (default: all).
+    pub neurons: Option<Sp<Vec<i64>>>,
+    /// From a spike to its release (default 0).
+    pub delay: Option<Val>,
 }
 
 /// A connectivity rule.
@@ -224,6 +272,8 @@ pub struct RecordDef {
     pub population: Option<Sp<String>>,
     /// Projection (weight, fepsp).
     pub projection: Option<Sp<String>>,
+    /// Region (modulator).
+    pub region: Option<Sp<String>>,
     /// State variable (state).
     pub variable: Option<Sp<String>>,
     /// Neurons to sample (state; default the first up to 10).

@@ -573,6 +573,163 @@ fn cases() -> Vec<Case> {
             .set(&["simulation.threads=1"])
             .at(43, 14)
             .msg("record spk: no population named \"pst\""),
+        // --- issue 6: modulator fields, releases, modulated synapses, modulator recorders ----
+        case("issue6_modulator_in_a_region_without_populations", Append("\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n"))
+            .at(56, 10)
+            .msg("no population is in region \"ca1\"")
+            .accepts("add region = \"NAME\""),
+        case("issue6_modulator_unknown_key", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\ntonc = 0.1\n")]))
+            .at(60, 1)
+            .msg("unknown field `tonc`")
+            .accepts("`tonic`"),
+        case("issue6_modulator_tau_without_unit", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = 200\n")]))
+            .at(59, 7)
+            .msg("tau: 200 has no unit")
+            .accepts("a time"),
+        case("issue6_modulator_tau_not_positive", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"0 ms\"\n")]))
+            .at(59, 7)
+            .msg("tau = 0 ms must be positive")
+            .accepts("a positive time"),
+        case("issue6_modulator_twice_in_a_region", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"100 ms\"\n")]))
+            .at(63, 8)
+            .msg("duplicate modulator \"dopamine\" in region \"ca1\""),
+        case("issue6_tonic_with_a_unit", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\ntonic = \"2 uM\"\n")]))
+            .at(60, 9)
+            .msg("tonic: \"2 uM\" has a unit")
+            .accepts("a plain number"),
+        case("issue6_release_without_source", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\n")]))
+            .at(61, 1)
+            .msg("release 1: needs `population`")
+            .accepts("population = \"vta\""),
+        case("issue6_release_from_population_and_times", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\npopulation = \"pre\"\nat = \"10 ms\"\n")]))
+            .at(63, 14)
+            .msg("not both"),
+        case("issue6_release_from_unknown_population", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\npopulation = \"vta\"\n")]))
+            .at(63, 14)
+            .msg("no population named \"vta\"")
+            .accepts("one of: post, pre"),
+        case("issue6_release_amount_with_a_unit", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = \"5 nM\"\npopulation = \"pre\"\n")]))
+            .at(62, 10)
+            .msg("amount: \"5 nM\" has a unit"),
+        case("issue6_release_delay_off_the_grid", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\npopulation = \"pre\"\ndelay = \"0.05 ms\"\n")]))
+            .at(64, 9)
+            .msg("is not a whole number of steps")
+            .accepts("a multiple of dt"),
+        case("issue6_release_every_without_from", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\nevery = \"100 ms\"\n")]))
+            .at(63, 9)
+            .msg("`every` needs `from`"),
+        case("issue6_release_after_the_run", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\ntimes = [\"10 ms\", \"2 s\"]\n")]))
+            .at(63, 19)
+            .msg("after the end of the run"),
+        case("issue6_stdp_dopamine_onto_a_population_without_region", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"stdp_dopamine\", Wmax = \"40 pA\""))
+            .at(20, 6)
+            .msg("reads dopamine in the region of population \"post\", which has no region")
+            .accepts("region = \"NAME\" in population \"post\""),
+        case("issue6_stdp_dopamine_without_a_dopamine_field", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"stdp_dopamine\", Wmax = \"40 pA\""), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"noradrenaline\"\ntau = \"200 ms\"\n")]))
+            .at(25, 14)
+            .msg("region \"ca1\" has no modulator \"dopamine\"")
+            .accepts("noradrenaline in ca1"),
+        case("issue6_modulator_for_a_model_that_reads_none", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("delay = \"1 ms\"\n", "delay = \"1 ms\"\nmodulator = \"dopamine\"\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n")]))
+            .at(25, 13)
+            .msg("synapse model stdp_pair reads no modulator"),
+        case("issue6_stdp_dopamine_weight_outside_its_bounds", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"stdp_dopamine\", Wmin = \"25 pA\", Wmax = \"40 pA\""), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n")]))
+            .at(25, 14)
+            .msg("must lie between Wmin (25) and Wmax (40)"),
+        case("issue6_record_of_an_unknown_modulator", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[record]]\nname = \"da\"\nkind = \"modulator\"\nregion = \"ca1\"\nvariable = \"serotonin\"\n")]))
+            .at(65, 12)
+            .msg("region \"ca1\" has no modulator \"serotonin\"")
+            .accepts("dopamine in ca1"),
+        case("issue6_record_of_a_modulator_without_region", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[record]]\nname = \"da\"\nkind = \"modulator\"\nvariable = \"dopamine\"\n")]))
+            .at(61, 1)
+            .msg("kind \"modulator\" needs `region`"),
+        case("issue6_empty_region_name", Replace("name = \"post\"\nsize = 1\n", "name = \"post\"\nsize = 1\nregion = \"\"\n"))
+            .at(9, 10)
+            .msg("region name must not be empty"),
     ]
 }
 
