@@ -394,7 +394,7 @@ fn cmd_list() -> ExitCode {
     println!("\nStimulus kinds: poisson, regular, burst, times, pairing, current");
     println!("\nInterventions: a drug above, or any model parameter of a population, projection or");
     println!("  protein pool, changed over a time window with [[intervention]]; see docs/protocol.md.");
-    println!("\nRecorders: spikes, state, weight, fepsp, synapse, protein");
+    println!("\nRecorders: spikes, state, weight, fepsp, synapse, protein, modulator");
     ExitCode::SUCCESS
 }
 
