@@ -53,6 +53,15 @@
 //! of the last spike of either neuron. Protocols read the weight after a test
 //! pulse (see `experiments/dudek_bear1992_frequency_response.toml`).
 //!
+//! Shipped experiments (each pathway on its own cell, read out by a test pulse):
+//! `dudek_bear1992_frequency_response.toml` (900 pulses at 1–50 Hz, 10-mV
+//! EPSPs, no postsynaptic spikes: Shouval et al. Fig. 3B solid curve; LTD up to
+//! 5 Hz, LTP from 10 Hz, the sign change near 5.25 Hz),
+//! `shouval2002_pairing_clamp.toml` (Fig. 3A: 100 pulses at 1 Hz at a held
+//! potential, LTD from about -62 mV, LTP from about -51.5 mV) and
+//! `shouval2002_stdp.toml` (Fig. 3C: 100 pairings at 1 Hz; LTD at -15 ms, LTP at
+//! +10 ms, the second LTD window at +70 ms).
+//!
 //! The synaptic delay counts as axonal for transmission only: the synapse's
 //! NMDA and EPSP onset is the presynaptic spike's stamp. Two postsynaptic spikes
 //! closer than `bpap_delay`: the later one's BPAP replaces the earlier one's.
