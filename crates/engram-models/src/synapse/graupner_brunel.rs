@@ -1127,4 +1127,43 @@ mod tests {
             );
         }
     }
+
+    /// Issue 5 (why a Fig. 2 pathway read 101 % instead of 122 %): postsynaptic
+    /// spikes alone, e.g. those paired with another pathway on the same neuron,
+    /// raise the calcium of every synapse of the neuron by c_post and drive rho
+    /// to Gamma_p / (Gamma_p + Gamma_d) (about 0.5 for the DP set) with the time
+    /// constant tau / (Gamma_p + Gamma_d); 60 such spikes at 1 Hz move an UP or a
+    /// DOWN synapse most of the way to the middle. Noise-free, against the drift
+    /// solution (time above threshold of one c_post transient in closed form).
+    #[test]
+    fn issue5_postsynaptic_spikes_alone_drive_rho_to_the_middle() {
+        let p = params(0.0);
+        let above = |theta: f64| {
+            if p.c_post > theta {
+                p.tau_ca * (p.c_post / theta).ln()
+            } else {
+                0.0
+            }
+        };
+        let (g_p, g_d) = (
+            p.gamma_p * above(p.theta_p) / 1000.0,
+            p.gamma_d * above(p.theta_d) / 1000.0,
+        );
+        let (rho_bar, tau_eff) = (g_p / (g_p + g_d), p.tau / (g_p + g_d));
+        for rho0 in [0.0, 1.0] {
+            let mut s = GraupnerBrunel::init(&p, 1.0).unwrap();
+            s.rho = rho0;
+            for k in 0..60 {
+                GraupnerBrunel::post_event(&p, &mut s, 100.0 + 1000.0 * k as f64);
+            }
+            GraupnerBrunel::advance_to(&p, &mut s, 60_100.0);
+            let predicted = rho_bar + (rho0 - rho_bar) * (-60_000.0 / tau_eff).exp();
+            assert!(
+                (s.rho - predicted).abs() < 0.02,
+                "from {rho0}: {} vs {predicted}",
+                s.rho
+            );
+            assert!((s.rho - 0.5).abs() < 0.15, "from {rho0}: {}", s.rho);
+        }
+    }
 }
