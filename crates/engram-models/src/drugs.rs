@@ -10,7 +10,7 @@
 //! | drug          | molecular target | acts on | effect in the models |
 //! |---------------|------------------|---------|----------------------|
 //! | `anisomycin`  | ribosome (protein synthesis) | protein pools | `alpha = 0`: no new plasticity-related proteins |
-//! | `apv`         | NMDA receptor | synapses | `c_pre = 0`: no calcium from presynaptic activity |
+//! | `apv`         | NMDA receptor | synapses | `c_pre = 0` (`g_nmda = 0` for `calcium_control`): no calcium from presynaptic activity |
 //! | `tag_blocker` | tag-setting kinases | synapses | `tag_block = 1`: no synaptic tags |
 //! | `zip`         | PKMζ | synapses | `zip = 1`: the late weight decays back |
 //! | `kn93`        | CaMKII | synapses | potentiation rate 0 (`gamma_p`, `A_ltp`) |
@@ -81,7 +81,11 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "apv",
         target: DrugTarget::Synapses,
-        effects: &[Effect { model: "tagging_capture", sets: &[("c_pre", 0.0)] }, Effect { model: "graupner_brunel", sets: &[("c_pre", 0.0)] }],
+        effects: &[
+            Effect { model: "tagging_capture", sets: &[("c_pre", 0.0)] },
+            Effect { model: "graupner_brunel", sets: &[("c_pre", 0.0)] },
+            Effect { model: "calcium_control", sets: &[("g_nmda", 0.0)] },
+        ],
         effect: "D-APV, competitive NMDA receptor antagonist: no calcium influx from presynaptic activity",
         concentration: "50 uM",
         references: &["Collingridge GL, Kehl SJ, McLennan H (1983) J Physiol 334:33-46"],

@@ -53,6 +53,11 @@
 //! of the last spike of either neuron. Protocols read the weight after a test
 //! pulse (see `experiments/dudek_bear1992_frequency_response.toml`).
 //!
+//! Interventions: the drug `apv` sets g_nmda = 0 (no NMDA calcium). Because of
+//! the lazy update, a parameter change applies to each synapse from its last
+//! spike before the change; time changes for when the synapse is quiet, or keep
+//! them on through the next spike (as `dudek_bear1992_apv.toml` does).
+//!
 //! Shipped experiments (each pathway on its own cell, read out by a test pulse):
 //! `dudek_bear1992_frequency_response.toml` (900 pulses at 1–50 Hz, 10-mV
 //! EPSPs, no postsynaptic spikes: Shouval et al. Fig. 3B solid curve; LTD up to
@@ -60,7 +65,8 @@
 //! `shouval2002_pairing_clamp.toml` (Fig. 3A: 100 pulses at 1 Hz at a held
 //! potential, LTD from about -62 mV, LTP from about -51.5 mV) and
 //! `shouval2002_stdp.toml` (Fig. 3C: 100 pairings at 1 Hz; LTD at -15 ms, LTP at
-//! +10 ms, the second LTD window at +70 ms).
+//! +10 ms, the second LTD window at +70 ms) and `dudek_bear1992_apv.toml` (APV
+//! blocks the 1-Hz LTD).
 //!
 //! The synaptic delay counts as axonal for transmission only: the synapse's
 //! NMDA and EPSP onset is the presynaptic spike's stamp. Two postsynaptic spikes
@@ -1051,6 +1057,21 @@ mod tests {
             CalciumControl::advance_to(&p, &mut s, t + 60_000.0);
             assert!(s.w.is_finite() && s.w >= lo - 1e-9 && s.w <= hi + 1e-9);
         }
+    }
+
+    /// With the NMDA receptors blocked (drug `apv`: g_nmda = 0) no calcium
+    /// enters and W does not move, whatever the stimulation.
+    #[test]
+    fn issue5_nmda_block_prevents_plasticity() {
+        let p = params(&[("epsp_amp", 10.0), ("g_nmda", 0.0)]);
+        let pre: Vec<f64> = (0..200).map(|k| 20.0 * k as f64).collect();
+        let post: Vec<f64> = (0..200).map(|k| 20.0 * k as f64 + 5.0).collect();
+        let s = run(&p, &pre, &post, 10_000.0);
+        assert_eq!(s.ca, 0.0);
+        assert!((s.w - p.w_init).abs() < 1e-12, "{}", s.w);
+        // The same drive without the block potentiates.
+        let open = params(&[("epsp_amp", 10.0)]);
+        assert!(run(&open, &pre, &post, 10_000.0).w > 1.5 * open.w_init);
     }
 
     /// Parameters are checked together; the weight must not be negative.
