@@ -18,6 +18,7 @@ use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::shouval2002::CalciumControl;
 use crate::synapse::static_synapse::StaticSynapse;
 use crate::synapse::stdp_dopamine::StdpDopamine;
+use crate::synapse::stdp_eligibility::StdpEligibility;
 use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
 use crate::synapse::tsodyks2::Tsodyks2;
@@ -55,6 +56,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     Tsodyks2::INFO,
     GraupnerBrunel::INFO,
     StdpDopamine::INFO,
+    StdpEligibility::INFO,
     CalciumControl::INFO,
 ];
 
@@ -87,6 +89,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "tsodyks2" => v.visit::<Tsodyks2>(),
         "graupner_brunel" => v.visit::<GraupnerBrunel>(),
         "stdp_dopamine" => v.visit::<StdpDopamine>(),
+        "stdp_eligibility" => v.visit::<StdpEligibility>(),
         "calcium_control" => v.visit::<CalciumControl>(),
         _ => return None,
     })

@@ -354,3 +354,85 @@ fn issue6_modulator_fields_cost_nothing_per_synapse() {
     assert_eq!(bigger.sim.n_synapses(), 4 * build(BUSY, &[]).sim.n_synapses());
     assert_eq!(bigger.sim.modulator_bytes(), build(BUSY, &[]).sim.modulator_bytes());
 }
+
+const CONVERSION: &str = r#"[simulation]
+duration = "20 s"
+dt = "0.1 ms"
+
+[[population]]
+name = "pre"
+size = 10
+model = "spike_source"
+
+[[population]]
+name = "ca1"
+size = 1
+model = "lif_psc_exp"
+params = { V_th = "1000 mV" }
+region = "hippocampus"
+
+[[modulator]]
+region = "hippocampus"
+name = "dopamine"
+tau = "500 ms"
+
+[[modulator.release]]
+at = "5 s"
+amount = 0.01
+
+[[modulator]]
+region = "hippocampus"
+name = "acetylcholine"
+tau = "500 ms"
+
+[[projection]]
+name = "converted"
+from = "pre"
+to = "ca1"
+connect = { rule = "all_to_all" }
+weight = "50 pA"
+plasticity = { model = "stdp_eligibility", A_ltd = "2 pA", tau_ltd = "3 s" }
+
+[[projection]]
+name = "acetylcholine_only"
+from = "pre"
+to = "ca1"
+connect = { rule = "all_to_all" }
+weight = "50 pA"
+modulator = "acetylcholine"
+plasticity = { model = "stdp_eligibility", A_ltd = "2 pA", tau_ltd = "3 s" }
+
+[[projection]]
+name = "depressed"
+from = "pre"
+to = "ca1"
+connect = { rule = "all_to_all" }
+weight = "50 pA"
+plasticity = { model = "stdp_eligibility", A_ltd = "-2 pA", tau_ltd = "3 s" }
+
+[[stimulus]]
+target = "pre"
+kind = "pairing"
+post = "ca1"
+delta_t = "-10 ms"
+pairs = 10
+rate = "5 Hz"
+at = "1 s"
+"#;
+
+/// Post-before-pre pairing marks the LTD trace; dopamine 3 s later turns it
+/// into potentiation (A_ltd > 0, the conversion of Brzosko et al. 2015) or
+/// depression (A_ltd < 0). A projection told to read acetylcholine, of which
+/// there is none, does not change.
+#[test]
+fn issue6_stdp_eligibility_reads_the_modulator_its_projection_names() {
+    let p = run(CONVERSION, &[]);
+    let mean = |i: usize| {
+        let s = p.sim.projection(i).synapses();
+        s.iter().map(|x| x.2).sum::<f64>() / s.len() as f64
+    };
+    let (conv, ach, dep) = (mean(0), mean(1), mean(2));
+    assert!(conv > 50.5, "dopamine after post-before-pre must potentiate when A_ltd > 0: {conv}");
+    assert_eq!(ach, 50.0, "no acetylcholine was released");
+    assert!(dep < 49.5, "and depress when A_ltd < 0: {dep}");
+}

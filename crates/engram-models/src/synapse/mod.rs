@@ -3,6 +3,7 @@ pub mod graupner_brunel;
 pub mod shouval2002;
 pub mod static_synapse;
 pub mod stdp_dopamine;
+pub mod stdp_eligibility;
 pub mod stdp_pair;
 pub mod tag_trigger_consolidation;
 pub mod tagging_capture;
