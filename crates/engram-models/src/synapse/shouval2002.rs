@@ -42,10 +42,13 @@
 //!
 //! **Integration.** Between events (pre spikes, post spikes, BPAP arrival) the
 //! gating, EPSP and BPAP terms are exact exponentials; (Ca, W) is integrated with
-//! classical Runge–Kutta (RK4) on equal sub-steps, at most `h_fast` (0.2 ms, or a
+//! classical Runge–Kutta (RK4): sub-steps of at most `h_fast` (0.2 ms, or a
 //! tenth of the fastest time constant) within 5 rise/fast time constants of a
-//! presynaptic spike or a BPAP arrival, and at most `h_slow` (1 ms, or a
-//! twentieth of the slowest-acting time constants) elsewhere. Once the synapse is
+//! presynaptic spike or a BPAP arrival; at most `h_slow` (1 ms, or a twentieth of
+//! the slowest-acting time constants) within 5 slow BPAP time constants of a
+//! BPAP arrival and wherever calcium lies within 8/beta of alpha1 or alpha2 (the
+//! steps of Omega); `h_coarse` (5 ms, or a tenth of the calcium, NMDA and EPSP
+//! decay time constants) elsewhere. Once the synapse is
 //! quiet (open fraction < 1e-9, |Ca| < 1e-6 µM, EPSP and BPAP < 1e-6 mV) calcium
 //! decays and W relaxes in closed form with eta(0) and Omega(0). The update is
 //! lazy, as for `stdp_pair` (NEST's convention): the state is brought up to date
@@ -164,8 +167,11 @@ pub struct Params {
     pub epsp_scale: f64,
     /// Derived: largest RK4 sub-step near spikes [ms].
     pub h_fast: f64,
-    /// Derived: largest RK4 sub-step elsewhere [ms].
+    /// Derived: largest RK4 sub-step within the BPAP's slow window or with
+    /// calcium near a threshold of Omega [ms].
     pub h_slow: f64,
+    /// Derived: largest RK4 sub-step elsewhere [ms].
+    pub h_coarse: f64,
 }
 
 /// Per-synapse state, as of time `t`.
@@ -426,6 +432,36 @@ const QUIET_V: f64 = 1e-6;
 /// Fast windows last this many rise/fast time constants after a spike or BPAP.
 const FAST_WINDOW: f64 = 5.0;
 
+/// RK4 steps use the slower step `h_slow` while beta |Ca - alpha| is below this.
+const NEAR_THRESHOLD: f64 = 8.0;
+
+/// Decay factors of the six exponential components over half and a whole step
+/// (NMDA fast, NMDA slow, EPSP decay, EPSP rise, BPAP fast, BPAP slow).
+#[derive(Debug, Clone, Copy)]
+struct Decay {
+    h: f64,
+    half: [f64; 6],
+    full: [f64; 6],
+}
+
+impl Decay {
+    fn new(p: &Params, h: f64) -> Self {
+        let taus = [
+            p.tau_nmda_f,
+            p.tau_nmda_s,
+            p.tau_epsp_decay,
+            p.tau_epsp_rise,
+            p.tau_bpap_f,
+            p.tau_bpap_s,
+        ];
+        Decay {
+            h,
+            half: taus.map(|tau| (-0.5 * h / tau).exp()),
+            full: taus.map(|tau| (-h / tau).exp()),
+        }
+    }
+}
+
 /// Logistic sigmoid sig(x, b) = exp(b x) / (1 + exp(b x)), safe for large |b x|.
 fn sig(x: f64, b: f64) -> f64 {
     let z = b * x;
@@ -483,19 +519,6 @@ impl CalciumControl {
         (dca, dw)
     }
 
-    /// Advances over `len` ms with no event inside: closed form if the synapse
-    /// is quiet, else RK4 sub-steps of at most `hmax`.
-    fn segment(p: &Params, s: &mut Syn, len: f64, hmax: f64) {
-        if len <= 0.0 {
-            return;
-        }
-        if Self::is_quiet(p, s) {
-            Self::quiet(p, s, len);
-        } else {
-            Self::rk4(p, s, len, hmax);
-        }
-    }
-
     /// Closed form for a quiet synapse: calcium decays, W relaxes with eta(0) and
     /// Omega(0) (the input current and Ca itself are below 1e-6 of their scale).
     fn quiet(p: &Params, s: &mut Syn, len: f64) {
@@ -521,42 +544,67 @@ impl CalciumControl {
     /// gating, EPSP and BPAP components are exact exponentials.
     fn rk4(p: &Params, s: &mut Syn, len: f64, hmax: f64) {
         let n = (len / hmax).ceil().max(1.0) as usize;
-        let h = len / n as f64;
-        let d = |tau: f64| ((-0.5 * h / tau).exp(), (-h / tau).exp());
-        let (gf_h, gf_1) = d(p.tau_nmda_f);
-        let (gs_h, gs_1) = d(p.tau_nmda_s);
-        let (e1_h, e1_1) = d(p.tau_epsp_decay);
-        let (e2_h, e2_1) = d(p.tau_epsp_rise);
-        let (bf_h, bf_1) = d(p.tau_bpap_f);
-        let (bs_h, bs_1) = d(p.tau_bpap_s);
+        let d = Decay::new(p, len / n as f64);
         for _ in 0..n {
-            let (ca, w) = (s.ca, s.w);
-            let g0 = s.gf + s.gs;
-            let v0 = Self::v_of(p, s.e1, s.e2, s.bf, s.bs);
-            let gm = s.gf * gf_h + s.gs * gs_h;
-            let vm = Self::v_of(p, s.e1 * e1_h, s.e2 * e2_h, s.bf * bf_h, s.bs * bs_h);
-            s.gf *= gf_1;
-            s.gs *= gs_1;
-            s.e1 *= e1_1;
-            s.e2 *= e2_1;
-            s.bf *= bf_1;
-            s.bs *= bs_1;
-            let g1 = s.gf + s.gs;
-            let v1 = Self::v_of(p, s.e1, s.e2, s.bf, s.bs);
-            let k1 = Self::rhs(p, ca, w, g0, v0);
-            let k2 = Self::rhs(p, ca + 0.5 * h * k1.0, w + 0.5 * h * k1.1, gm, vm);
-            let k3 = Self::rhs(p, ca + 0.5 * h * k2.0, w + 0.5 * h * k2.1, gm, vm);
-            let k4 = Self::rhs(p, ca + h * k3.0, w + h * k3.1, g1, v1);
-            s.ca = ca + h / 6.0 * (k1.0 + 2.0 * k2.0 + 2.0 * k3.0 + k4.0);
-            s.w = w + h / 6.0 * (k1.1 + 2.0 * k2.1 + 2.0 * k3.1 + k4.1);
+            Self::rk4_step(p, s, &d);
         }
         s.t += len;
+    }
+
+    /// Away from spikes: RK4 steps of `h_coarse` while calcium is far from the
+    /// thresholds of Omega, of `h_slow` near them, and the closed form once quiet.
+    fn rk4_coarse(p: &Params, s: &mut Syn, len: f64) {
+        let (fine, coarse) = (Decay::new(p, p.h_slow), Decay::new(p, p.h_coarse));
+        let mut left = len;
+        while left > 0.0 {
+            if Self::is_quiet(p, s) {
+                Self::quiet(p, s, left);
+                return;
+            }
+            let near = ((s.ca - p.alpha1) * p.beta1).abs() < NEAR_THRESHOLD
+                || ((s.ca - p.alpha2) * p.beta2).abs() < NEAR_THRESHOLD;
+            let d = if near { &fine } else { &coarse };
+            if d.h >= left * (1.0 - 1e-12) {
+                Self::rk4_step(p, s, &Decay::new(p, left));
+                break;
+            }
+            Self::rk4_step(p, s, d);
+            left -= d.h;
+        }
+        s.t += len;
+    }
+
+    /// One RK4 step of length `d.h` (does not move `s.t`).
+    #[inline]
+    fn rk4_step(p: &Params, s: &mut Syn, d: &Decay) {
+        let h = d.h;
+        let (ca, w) = (s.ca, s.w);
+        let g0 = s.gf + s.gs;
+        let v0 = Self::v_of(p, s.e1, s.e2, s.bf, s.bs);
+        let [gf_h, gs_h, e1_h, e2_h, bf_h, bs_h] = d.half;
+        let [gf_1, gs_1, e1_1, e2_1, bf_1, bs_1] = d.full;
+        let gm = s.gf * gf_h + s.gs * gs_h;
+        let vm = Self::v_of(p, s.e1 * e1_h, s.e2 * e2_h, s.bf * bf_h, s.bs * bs_h);
+        s.gf *= gf_1;
+        s.gs *= gs_1;
+        s.e1 *= e1_1;
+        s.e2 *= e2_1;
+        s.bf *= bf_1;
+        s.bs *= bs_1;
+        let g1 = s.gf + s.gs;
+        let v1 = Self::v_of(p, s.e1, s.e2, s.bf, s.bs);
+        let k1 = Self::rhs(p, ca, w, g0, v0);
+        let k2 = Self::rhs(p, ca + 0.5 * h * k1.0, w + 0.5 * h * k1.1, gm, vm);
+        let k3 = Self::rhs(p, ca + 0.5 * h * k2.0, w + 0.5 * h * k2.1, gm, vm);
+        let k4 = Self::rhs(p, ca + h * k3.0, w + h * k3.1, g1, v1);
+        s.ca = ca + h / 6.0 * (k1.0 + 2.0 * k2.0 + 2.0 * k3.0 + k4.0);
+        s.w = w + h / 6.0 * (k1.1 + 2.0 * k2.1 + 2.0 * k3.1 + k4.1);
     }
 
     /// Brings the state to time `t` [ms] (no spike at `t` is applied).
     pub fn advance_to(p: &Params, s: &mut Syn, t: f64) {
         while s.t < t {
-            // Boundaries: BPAP arrival and the ends of the fast windows.
+            // Boundaries: BPAP arrival and the ends of the fast and BPAP windows.
             let mut end = t;
             let mut consider = |b: f64| {
                 if b > s.t && b < end {
@@ -565,14 +613,22 @@ impl CalciumControl {
             };
             let pre_fast_end = s.t_pre + FAST_WINDOW * p.tau_epsp_rise;
             let bpap_fast_end = s.t_bpap + FAST_WINDOW * p.tau_bpap_f;
+            let bpap_slow_end = s.t_bpap + FAST_WINDOW * p.tau_bpap_s;
             consider(s.t_bpap_next);
             consider(pre_fast_end);
             consider(bpap_fast_end);
+            consider(bpap_slow_end);
             let mid = 0.5 * (s.t + end);
-            let fast = mid < pre_fast_end || mid < bpap_fast_end;
-            let hmax = if fast { p.h_fast } else { p.h_slow };
-            let start = s.t;
-            Self::segment(p, s, end - start, hmax);
+            let len = end - s.t;
+            if mid < pre_fast_end || mid < bpap_fast_end {
+                Self::rk4(p, s, len, p.h_fast);
+            } else if Self::is_quiet(p, s) {
+                Self::quiet(p, s, len);
+            } else if mid < bpap_slow_end {
+                Self::rk4(p, s, len, p.h_slow);
+            } else {
+                Self::rk4_coarse(p, s, len);
+            }
             s.t = end; // exact, whatever rounding the sub-steps accumulated
             if s.t >= s.t_bpap_next {
                 Self::arrive_bpap(p, s);
@@ -642,7 +698,7 @@ Omega(c) = 0.25 + sig(c - alpha2, beta2) - 0.25 sig(c - alpha1, beta1),  sig(x, 
 eta(c) = 1 / (P1/(P2 + c^P3) + P4)
 transmitted weight = W0 W / W_init   (W0: the projection's weight)
 V is the spine potential modelled in the synapse from its pre and post spikes (not the neuron's V_m);
-exact exponentials between events, (Ca, W) by RK4 (<= 0.2 ms near spikes, <= 1 ms elsewhere), closed form when quiet;
+exact exponentials between events, (Ca, W) by RK4 (<= 0.2 ms near spikes, <= 1 ms after a BPAP or near alpha1/alpha2, <= 5 ms elsewhere), closed form when quiet;
 updated at pre and post spikes (lazy): a recorder shows the state as of the last spike",
         fields: FIELDS,
         state_vars: SYN_VARS,
@@ -689,6 +745,7 @@ updated at pre and post spikes (lazy): a recorder shows the state as of the last
             epsp_scale: 0.0,
             h_fast: 0.0,
             h_slow: 0.0,
+            h_coarse: 0.0,
         };
         if p.tau_epsp_rise >= p.tau_epsp_decay {
             return Err(CoreError::Inconsistent(format!(
@@ -720,6 +777,16 @@ updated at pre and post spikes (lazy): a recorder shows the state as of the last
             // Keep lambda eta h well inside RK4's stability region (eta <= 1/P4).
             h_slow = h_slow.min(0.25 * p.p4 / p.lambda);
         }
+        let smooth = p
+            .tau_ca
+            .min(p.tau_nmda_f)
+            .min(p.tau_nmda_s)
+            .min(p.tau_epsp_decay);
+        let mut h_coarse = (smooth / 10.0).min(5.0);
+        if p.lambda > 0.0 {
+            h_coarse = h_coarse.min(0.25 * p.p4 / p.lambda);
+        }
+        p.h_coarse = h_coarse.max(h_slow);
         p.h_slow = h_slow;
         p.h_fast = p.h_fast.min(h_slow);
         Ok(p)
