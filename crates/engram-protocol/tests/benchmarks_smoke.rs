@@ -1,5 +1,7 @@
 //! Smoke test of the benchmark protocols (benchmarks/*.toml): each still loads and
-//! runs (shortened to 60 ms) with an active network. It judges no speed; speed is
+//! runs (shortened to 60 ms; protocols that fast-forward through quiet hours run
+//! whole, since that is what they measure and it takes well under a second) with
+//! an active network. It judges no speed; speed is
 //! measured side by side with NEST and Brian2 by benchmarks/compare.py.
 
 use std::path::PathBuf;
@@ -16,8 +18,10 @@ fn benchmark_protocols_still_run() {
     for f in files {
         // Shorten the run, and move every readout inside it.
         let doc: toml::Table = std::fs::read_to_string(&f).unwrap().parse().unwrap();
+        let fast_forward = doc.get("simulation").and_then(|s| s.get("fast_forward")).and_then(|v| v.as_bool()) == Some(true);
         let mut sets = vec!["simulation.duration=\"60 ms\"".to_string()];
-        for r in doc.get("readout").and_then(|r| r.as_array()).into_iter().flatten() {
+        let readouts = if fast_forward { sets.clear(); None } else { doc.get("readout").and_then(|r| r.as_array()) };
+        for r in readouts.into_iter().flatten() {
             let name = r["name"].as_str().unwrap();
             for (key, value) in [("from", "0 ms"), ("to", "60 ms"), ("at", "60 ms")] {
                 if r.get(key).is_some() {
