@@ -211,3 +211,60 @@ fn issue5_fig2_shared_neuron_mixes_the_pathways() {
         "+10 ms on a shared neuron: {plus} % (analytic for its own neuron {a_plus} %)"
     );
 }
+
+/// `parameter_set`: a published set is resolved with keys beside it overriding
+/// it; an unknown name and a model without sets are refused with the list.
+#[test]
+fn issue5_parameter_set_key() {
+    let write = |plasticity: &str, tag: &str| -> PathBuf {
+        let text = format!(
+            "[simulation]\nduration = \"1 s\"\ndt = \"0.1 ms\"\n\n[[population]]\nname = \"a\"\nsize = 1\nmodel = \"spike_source\"\n\n\
+             [[population]]\nname = \"b\"\nsize = 1\nmodel = \"lif_psc_exp\"\n\n[[projection]]\nname = \"p\"\nfrom = \"a\"\nto = \"b\"\n\
+             connect = {{ rule = \"all_to_all\" }}\nweight = \"1 pA\"\nplasticity = {plasticity}\n"
+        );
+        let path = std::env::temp_dir().join(format!(
+            "engram_issue5_set_{}_{tag}.toml",
+            std::process::id()
+        ));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let ok = write(
+        r#"{ model = "graupner_brunel", parameter_set = "cortical_slices", sigma = 0 }"#,
+        "ok",
+    );
+    let p = load(&ok, &[], RunOverrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::remove_file(&ok).ok();
+    let proj = &p.resolved["projections"][0]["params"];
+    assert_eq!(proj["tau_ca"]["value"].as_f64(), Some(22.6936), "{proj}");
+    assert_eq!(proj["b"]["value"].as_f64(), Some(5.40988), "{proj}");
+    assert_eq!(proj["sigma"]["value"].as_f64(), Some(0.0), "{proj}");
+    for (plasticity, needle) in [
+        (
+            r#"{ model = "graupner_brunel", parameter_set = "cortical slices" }"#,
+            "unknown parameter set",
+        ),
+        (
+            r#"{ model = "graupner_brunel", parameter_set = 3 }"#,
+            "must be a name",
+        ),
+        (
+            r#"{ model = "stdp_pair", parameter_set = "DP" }"#,
+            "no published parameter sets",
+        ),
+    ] {
+        let bad = write(plasticity, "bad");
+        let e = load(&bad, &[], RunOverrides::default())
+            .err()
+            .expect("refused")
+            .to_string();
+        std::fs::remove_file(&bad).ok();
+        assert!(e.contains(needle), "{plasticity}: {e}");
+        if needle == "unknown parameter set" {
+            assert!(
+                e.contains("cortical_slices") && e.contains("DPD_prime"),
+                "{e}"
+            );
+        }
+    }
+}

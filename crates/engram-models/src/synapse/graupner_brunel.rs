@@ -465,7 +465,7 @@ pub const PARAMETER_SETS: &[ParameterSet] = &[
     ),
     gb_set!(
         "hippocampal_slices",
-        "Graupner & Brunel 2012, Fig. 3 (fit to Wittenberg & Wang 2006)",
+        "Graupner & Brunel 2012, SI Table S1 (fit to Wittenberg & Wang 2006)",
         48.8373,
         1.0,
         0.275865,
@@ -672,16 +672,16 @@ Gaussian noise increment of the variance of the locally linearized drift; rho cl
 
 Parameter sets (Graupner & Brunel 2012, SI Table S1): plasticity = { model = \"graupner_brunel\",
 parameter_set = \"NAME\" }; keys written beside it override the set. theta_d = 1, rho_star = 0.5 in all.
-  set                   tau_ca   c_pre      c_post    theta_p gamma_d   gamma_p   sigma   tau       delay    beta b
-  DP                    20 ms    1          2         1.3     200       321.808   2.8284  150 s     13.7 ms  0.5  5
-  DPD                   20 ms    0.9        0.9       1.3     250       550       2.8284  150 s     4.6 ms   0.5  5
-  DPD_prime             20 ms    1          2         2.5     50        600       2.8284  150 s     2.2 ms   0.5  5
-  P                     20 ms    2          2         1.3     160       257.447   2.8284  150 s     0 ms     0.5  5
-  D                     20 ms    0.6        0.6       1.3     500       550       5.6568  150 s     0 ms     0.5  5
-  D_prime               20 ms    1          2         3.5     60        600       2.8284  150 s     0 ms     0.5  5
-  hippocampal_slices    48.8373  1          0.275865  1.3     313.0965  1645.59   9.1844  688.355 s 18.8008  0.7  5.28145
-  hippocampal_cultures  11.9536  0.58156    1.76444   1.3     61.141    113.6545  2.5654  33.7596 s 10 ms    0.5  36.0263
-  cortical_slices       22.6936  0.5617539  1.23964   1.3     331.909   725.085   3.3501  346.3615 s 4.6098  0.5  5.40988
+  set                   tau_ca[ms] c_pre     c_post    theta_p gamma_d   gamma_p   sigma   tau[s]    delay[ms] beta b
+  DP                    20         1         2         1.3     200       321.808   2.8284  150       13.7      0.5  5
+  DPD                   20         0.9       0.9       1.3     250       550       2.8284  150       4.6       0.5  5
+  DPD_prime             20         1         2         2.5     50        600       2.8284  150       2.2       0.5  5
+  P                     20         2         2         1.3     160       257.447   2.8284  150       0         0.5  5
+  D                     20         0.6       0.6       1.3     500       550       5.6568  150       0         0.5  5
+  D_prime               20         1         2         3.5     60        600       2.8284  150       0         0.5  5
+  hippocampal_slices    48.8373    1         0.275865  1.3     313.0965  1645.59   9.1844  688.355   18.8008   0.7  5.28145
+  hippocampal_cultures  11.9536    0.58156   1.76444   1.3     61.141    113.6545  2.5654  33.7596   10        0.5  36.0263
+  cortical_slices       22.6936    0.5617539 1.23964   1.3     331.909   725.085   3.3501  346.3615  4.6098    0.5  5.40988
 (hippocampal_slices: fit to Wittenberg & Wang 2006; hippocampal_cultures: Wang et al. 2005;
 cortical_slices: Sjöström et al. 2001; the others: the STDP curve shapes of Fig. 2.)
 Default: DP.",
