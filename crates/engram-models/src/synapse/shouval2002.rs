@@ -68,7 +68,7 @@
 //! `shouval2002_pairing_clamp.toml` (Fig. 3A: 100 pulses at 1 Hz at a held
 //! potential, LTD from about -62 mV, LTP from about -51.5 mV),
 //! `dudek_bear1992_frequency_response_spiking.toml` (Fig. 3B dashed curve: the
-//! cells fire, BPAPs reach the synapses; LTD at 1 and 5 Hz is smaller) and
+//! cells fire, BPAPs reach the synapses; LTD at 1 and 5 Hz is smaller),
 //! `shouval2002_stdp.toml` (Fig. 3C: 100 pairings at 1 Hz; LTD at -15 ms, LTP at
 //! +10 ms, the second LTD window at +70 ms) and `dudek_bear1992_apv.toml` (APV
 //! blocks the 1-Hz LTD).
