@@ -107,19 +107,19 @@
 //! | lambda          | 1    | 1       | weight decay coefficient |
 //! | W_init          | 1    | 0.25    | initial W (the projection's weight is transmitted for it) |
 //!
-//! Defaults: Shouval, Bear & Cooper (2002), Methods and supplement; where the
-//! paper leaves a number implicit or misprints it, the values of the public
-//! re-implementation folmez/CaDP-MatLab (`NMDAr_calcium_current.m`, `BPAP.m`,
-//! `EPSP.m`, `Omega_calcium.m`, `eta_calcium.m`, `update_Ca.m`, `update_w.m`):
-//! P2 = 1e-4·P1 (the paper prints 1e-4; with it tau_eta(0) would be 1000 s
-//! instead of the ~3 h the paper states), I_f = 0.5, the 2-ms BPAP delay, the
-//! EPSP waveform (tau 50 and 5 ms, normalised to its peak).
+//! Defaults: the values of Shouval, Bear & Cooper (2002) as coded in the public
+//! re-implementation folmez/CaDP-MatLab, which reproduces the paper's figures
+//! (`NMDAr_calcium_current.m`, `BPAP.m`, `EPSP.m`, `Omega_calcium.m`,
+//! `eta_calcium.m`, `update_Ca.m`, `update_w.m`): I_f = 0.5 (the paper's main
+//! value), the 2-ms BPAP delay, the EPSP waveform (50 and 5 ms, normalised to its
+//! peak), and P2 = P1·1e-4 = 1e-5, which that code notes is misprinted in the
+//! paper and which makes tau_eta at rest about 3 h (10001 s here).
 //!
 //! References: Shouval HZ, Bear MF, Cooper LN (2002) A unified model of NMDA
 //! receptor-dependent bidirectional synaptic plasticity. PNAS 99:10831–10836,
 //! doi:10.1073/pnas.152343099; Shouval HZ, Castellani GC, Blais BS, Yeung LC,
 //! Cooper LN (2002) Converging evidence for a simplified biophysical model of
-//! synaptic plasticity. Biol Cybern 87:383–391, doi:10.1007/s00422-002-0362-x;
+//! synaptic plasticity. Biol Cybern 87:383–391;
 //! Jahr CE, Stevens CF (1990) J Neurosci 10:3178 (Mg block); Dudek SM, Bear MF
 //! (1992) PNAS 89:4363–4367 (frequency dependence).
 
@@ -367,7 +367,7 @@ const FIELDS: &[FieldSpec] = &[
         dim: Dimensionless,
         default: 1e-5,
         bound: Bound::Positive,
-        doc: "learning-rate constant [µM^P3] (P1·1e-4 with P1 in s; the paper misprints it)",
+        doc: "learning-rate constant [µM^P3] (P1·1e-4 with P1 in s, as in folmez/CaDP-MatLab)",
     },
     FieldSpec {
         name: "P3",
@@ -706,7 +706,7 @@ updated at pre and post spikes (lazy): a recorder shows the state as of the last
         state_vars: SYN_VARS,
         references: &[
             "Shouval HZ, Bear MF, Cooper LN (2002) A unified model of NMDA receptor-dependent bidirectional synaptic plasticity. PNAS 99:10831-10836. doi:10.1073/pnas.152343099",
-            "Shouval HZ, Castellani GC, Blais BS, Yeung LC, Cooper LN (2002) Converging evidence for a simplified biophysical model of synaptic plasticity. Biol Cybern 87:383-391. doi:10.1007/s00422-002-0362-x",
+            "Shouval HZ, Castellani GC, Blais BS, Yeung LC, Cooper LN (2002) Converging evidence for a simplified biophysical model of synaptic plasticity. Biol Cybern 87:383-391",
             "folmez/CaDP-MatLab (public MATLAB re-implementation of Shouval et al. 2002; P2 = 1e-4 P1 and the EPSP/BPAP waveforms)",
             "Jahr CE, Stevens CF (1990) Voltage dependence of NMDA-activated macroscopic conductances predicted by single-channel kinetics. J Neurosci 10:3178-3182",
             "Dudek SM, Bear MF (1992) Homosynaptic long-term depression in area CA1 of hippocampus and effects of N-methyl-D-aspartate receptor blockade. PNAS 89:4363-4367",
@@ -869,7 +869,7 @@ mod tests {
     }
 
     /// eta = 1/tau_eta with tau_eta = P1/(P2 + Ca^P3) + P4, P1 = 0.1 s, P2 = 1e-5,
-    /// P3 = 3, P4 = 1 s: tau_eta(0) ~ 2.8 h (the paper: ~3 h), ~1.8 s at 0.5 µM.
+    /// P3 = 3, P4 = 1 s: tau_eta(0) ~ 2.8 h (CaDP-MatLab's note: ~3 h), ~1.8 s at 0.5 µM.
     #[test]
     fn issue5_eta_published_values() {
         let p = params(&[]);
