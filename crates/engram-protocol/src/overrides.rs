@@ -2,8 +2,8 @@
 //!
 //! The path names tables and keys as in the file; entries of `[[population]]`,
 //! `[[projection]]`, `[[record]]`, `[[readout]]` and `[[intervention]]` are
-//! picked by their `name`, `[[stimulus]]` and `[[expect]]` entries by their
-//! 1-based position: `projection.S1.plasticity.tau_plus=20ms`,
+//! picked by their `name`, `[[stimulus]]`, `[[expect]]` and `[[modulator]]`
+//! entries (whose names need not be unique) by their 1-based position: `projection.S1.plasticity.tau_plus=20ms`,
 //! `simulation.duration="2 h"`, `stimulus.1.at=40min`. The edited text is then
 //! parsed and checked exactly like the file, so a bad value gets the same
 //! message, pointing at the line it replaced.
@@ -90,7 +90,7 @@ fn set_path(doc: &mut DocumentMut, segs: &[&str], value: Value, arg: &str) -> Re
         let Some(sel) = segs.get(1) else {
             return Err(cli_error(arg, format!("name which {first} entry to change"), Some(format!("{first}.NAME.KEY=VALUE"))));
         };
-        let by_index = matches!(first, "stimulus" | "expect");
+        let by_index = matches!(first, "stimulus" | "expect" | "modulator");
         let names: Vec<String> = arr
             .iter()
             .enumerate()

@@ -436,3 +436,15 @@ fn issue6_stdp_eligibility_reads_the_modulator_its_projection_names() {
     assert_eq!(ach, 50.0, "no acetylcholine was released");
     assert!(dep < 49.5, "and depress when A_ltd < 0: {dep}");
 }
+
+/// `--set` picks modulators by position (their names repeat across regions).
+#[test]
+fn issue6_set_changes_a_modulator_by_position() {
+    let p = run(LEVELS, &["modulator.1.tau=\"25 ms\"", "modulator.2.tonic=0.5"]);
+    let data = collect(&p);
+    let da = data.iter().find(|d| d.name == "da").unwrap();
+    let i = da.times_ms.iter().position(|&t| t == 110.0).unwrap();
+    assert!((da.values[i] - (0.1 + (-10.0f64 / 25.0).exp())).abs() < 1e-12, "{}", da.values[i]);
+    let ach = data.iter().find(|d| d.name == "ach").unwrap();
+    assert!(ach.values.iter().all(|&v| v == 0.5));
+}
