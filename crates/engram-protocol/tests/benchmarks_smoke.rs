@@ -20,6 +20,9 @@ fn benchmark_protocols_still_run() {
         let doc: toml::Table = std::fs::read_to_string(&f).unwrap().parse().unwrap();
         let fast_forward = doc.get("simulation").and_then(|s| s.get("fast_forward")).and_then(|v| v.as_bool()) == Some(true);
         let mut sets = vec!["simulation.duration=\"60 ms\"".to_string()];
+        if f.file_name().unwrap().to_str().unwrap().starts_with("scale_") {
+            sets.extend(scale_down(&doc, 100));
+        }
         let readouts = if fast_forward { sets.clear(); None } else { doc.get("readout").and_then(|r| r.as_array()) };
         for r in readouts.into_iter().flatten() {
             let name = r["name"].as_str().unwrap();
@@ -34,4 +37,26 @@ fn benchmark_protocols_still_run() {
         p.sim.run_until(d, &mut |_| {}).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         assert!(p.sim.stats().spikes > 1000, "{}: network silent ({} spikes)", f.display(), p.sim.stats().spikes);
     }
+}
+
+/// `--set` overrides that make a scale run `factor` times smaller (see the header).
+fn scale_down(doc: &toml::Table, factor: i64) -> Vec<String> {
+    let mut sets = vec![];
+    let mut sizes = std::collections::HashMap::new();
+    for p in doc["population"].as_array().unwrap() {
+        let (name, size) = (p["name"].as_str().unwrap(), p["size"].as_integer().unwrap());
+        let small = (size / factor).max(1);
+        sizes.insert(name.to_string(), small);
+        sets.push(format!("population.{name}.size={small}"));
+    }
+    for pr in doc.get("projection").and_then(|p| p.as_array()).into_iter().flatten() {
+        let c = pr["connect"].as_table().unwrap();
+        if c["rule"].as_str() == Some("fixed_indegree") {
+            let k = c["k"].as_integer().unwrap();
+            if k > sizes[pr["from"].as_str().unwrap()] {
+                sets.push(format!("projection.{}.connect.k={}", pr["name"].as_str().unwrap(), (k / factor).max(1)));
+            }
+        }
+    }
+    sets
 }
