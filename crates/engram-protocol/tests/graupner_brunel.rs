@@ -268,3 +268,116 @@ fn issue5_parameter_set_key() {
         }
     }
 }
+
+fn repo(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn json(rel: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(repo(rel)).unwrap()).unwrap()
+}
+
+/// The (readout, min, max) of every expectation of a shipped protocol.
+fn bounds(rel: &str) -> Vec<(String, f64, f64)> {
+    let doc: toml::Table = std::fs::read_to_string(repo(rel)).unwrap().parse().unwrap();
+    doc["expect"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["readout"].as_str().unwrap().to_string(),
+                e["min"].as_float().unwrap(),
+                e["max"].as_float().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Issue 5: the bounds of the shipped Graupner & Brunel / Sjöström protocols are
+/// the stored data and reference numbers (validation/data), not typed by hand:
+/// the DP curve +-2 %, the Sjöström points mean +- SEM (+- 2 SEM at 0.1 Hz, as
+/// stated in the protocol), random firing at 1 Hz mean +- SEM.
+#[test]
+fn issue5_shipped_bounds_come_from_the_stored_data() {
+    let close = |a: f64, b: f64| (a - b).abs() < 0.006;
+    let reference = json("validation/data/graupner_brunel2012_reference.json");
+    let data = json("validation/data/sjostrom2001.json");
+    let stdp = bounds("experiments/graupner_brunel2012_stdp_dp.toml");
+    let curve = reference["dp_stdp_60_pairs_1hz"]["curve"]
+        .as_array()
+        .unwrap();
+    assert_eq!(stdp.len(), curve.len());
+    for point in curve {
+        let dt = point["delta_t_ms"].as_i64().unwrap();
+        let name = if dt < 0 {
+            format!("dt_m{}", -dt)
+        } else {
+            format!("dt_p{dt}")
+        };
+        let v = 100.0 * point["relative_change"].as_f64().unwrap();
+        let (_, lo, hi) = stdp
+            .iter()
+            .find(|b| b.0 == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            close(*lo, 0.98 * v) && close(*hi, 1.02 * v),
+            "{name}: [{lo}, {hi}] vs {v}"
+        );
+    }
+    let freq = bounds("experiments/sjostrom2001_frequency_gb2012.toml");
+    let points = data["regular_pairs"]["points"].as_array().unwrap();
+    assert_eq!(freq.len(), points.len());
+    for point in points {
+        let (f, dt) = (
+            point["frequency_hz"].as_f64().unwrap(),
+            point["delta_t_ms"].as_i64().unwrap(),
+        );
+        let name = format!(
+            "f{}_{}{}",
+            f.to_string().replace('.', "p"),
+            if dt < 0 { "m" } else { "p" },
+            dt.abs()
+        );
+        let (m, sem) = (
+            point["change"].as_f64().unwrap(),
+            point["sem"].as_f64().unwrap(),
+        );
+        let k = if f < 1.0 { 2.0 } else { 1.0 };
+        let (_, lo, hi) = freq
+            .iter()
+            .find(|b| b.0 == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            close(*lo, 100.0 * (1.0 + m - k * sem)) && close(*hi, 100.0 * (1.0 + m + k * sem)),
+            "{name}: [{lo}, {hi}]"
+        );
+    }
+    let random = bounds("experiments/sjostrom2001_random_gb2012.toml");
+    let first = &data["random_firing"]["points"][0];
+    let (m, sem) = (
+        first["change"].as_f64().unwrap(),
+        first["sem"].as_f64().unwrap(),
+    );
+    let (_, lo, hi) = random.iter().find(|b| b.0 == "r1").unwrap();
+    assert!(close(*lo, 100.0 * (1.0 + m - sem)) && close(*hi, 100.0 * (1.0 + m + sem)));
+    for point in reference["cortical_random_75_pairs"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+    {
+        let name = format!("r{}", point["rate_hz"].as_f64().unwrap());
+        let v = 100.0 * point["relative_change"].as_f64().unwrap();
+        let (_, lo, hi) = random
+            .iter()
+            .find(|b| b.0 == name)
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(
+            close(*lo, 0.96 * v) && close(*hi, 1.04 * v),
+            "{name}: [{lo}, {hi}] vs {v}"
+        );
+    }
+}
