@@ -218,6 +218,10 @@ pub trait SynapseModel: Send + Sync + 'static {
 
     /// Whether the model has slow dynamics run on the slow clock.
     const SLOW: bool = false;
+    /// Whether the slow dynamics read the postsynaptic neuron's field (protein
+    /// pools), which the target population must then have. Slow models that only
+    /// advance their own state on the slow clock set it to false.
+    const FIELD: bool = true;
     /// Brings the synapse's event-driven state up to `t_ms` (without changing the
     /// slow state) and returns its drive of the neuron's protein synthesis (LTP, LTD).
     fn slow_drive(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _t_ms: f64) -> [f64; 2] {

@@ -11,9 +11,11 @@
 //!    carry the stamp `s + 1`.
 //! 4. **Archive**: postsynaptic spikes are added to the spike archives of the
 //!    plastic projections they receive.
+//!
 //! 4a. **Modulators**: releases with stamp `s + 1` are added to the modulator
 //!    fields: fixed releases at that time, and releases caused by spikes with
 //!    stamp `s + 1 − delay` (this step's spikes when the delay is 0).
+//!
 //! 4b. **Fast synaptic dynamics**: for projections whose synapse model sets
 //!    `STEP_FAST`, every synapse whose presynaptic neuron spiked in this step or
 //!    whose postsynaptic neuron is not quiescent runs `step_fast` with the
@@ -320,7 +322,7 @@ impl Simulation {
         } else {
             receptor
         };
-        if S::SLOW && self.pops[post].field.is_none() {
+        if S::SLOW && S::FIELD && self.pops[post].field.is_none() {
             return Err(EngineError::Params {
                 context: format!("projection {name}"),
                 source: engram_core::CoreError::Inconsistent(format!(
@@ -355,7 +357,8 @@ impl Simulation {
 
     /// Adds a modulator field (one modulator of one region); returns its index.
     pub fn add_modulator(&mut self, spec: ModulatorSpec) -> Result<usize, EngineError> {
-        if !(spec.tau_ms.is_finite() && spec.tau_ms > 0.0) || !spec.tonic.is_finite() {
+        let valid = spec.tau_ms.is_finite() && spec.tau_ms > 0.0 && spec.tonic.is_finite();
+        if !valid {
             return Err(EngineError::BadModulator { modulator: spec.name, reason: format!("tau must be a positive time and tonic finite (tau = {} ms, tonic = {})", spec.tau_ms, spec.tonic) });
         }
         self.mods.push(ModSlot::new(spec, self.dt.ms()));

@@ -14,6 +14,7 @@ use crate::neuron::{
 };
 use crate::proteins::protein_pool::ProteinPool;
 use crate::proteins::tagtric_trigger::TagtricTrigger;
+use crate::synapse::ampar_trafficking::AmparTrafficking;
 use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::shouval2002::CalciumControl;
 use crate::synapse::static_synapse::StaticSynapse;
@@ -58,6 +59,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     StdpDopamine::INFO,
     StdpEligibility::INFO,
     CalciumControl::INFO,
+    AmparTrafficking::INFO,
 ];
 
 /// Metadata of every neuron-wide field model (protein pools).
@@ -91,6 +93,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "stdp_dopamine" => v.visit::<StdpDopamine>(),
         "stdp_eligibility" => v.visit::<StdpEligibility>(),
         "calcium_control" => v.visit::<CalciumControl>(),
+        "ampar_trafficking" => v.visit::<AmparTrafficking>(),
         _ => return None,
     })
 }

@@ -16,6 +16,12 @@
 //! | `kn93`        | CaMKII | synapses | potentiation rate 0 (`gamma_p`, `A_ltp`) |
 //! | `okadaic_acid`| PP1/PP2A | synapses | depression rate 0 (`gamma_d`, `A_ltd`) |
 //! | `fk506`       | calcineurin (PP2B) | synapses | depression rate 0 (`gamma_d`, `A_ltd`) |
+//! | `exocytosis_block` | SNARE-dependent exocytosis | synapses | `exo_block = 1` (`ampar_trafficking`): no receptor exocytosis |
+//! | `endocytosis_block` | dynamin/clathrin endocytosis of AMPA receptors | synapses | `endo_block = 1` (`ampar_trafficking`): no receptor endocytosis |
+//!
+//! On `ampar_trafficking`, `kn93` sets the kinase activation `gamma_k = 0`,
+//! `okadaic_acid` and `fk506` the phosphatase activation `gamma_pp = 0`, and `apv`
+//! sets `c_pre = 0`.
 
 /// What a drug acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +91,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "tagging_capture", sets: &[("c_pre", 0.0)] },
             Effect { model: "graupner_brunel", sets: &[("c_pre", 0.0)] },
             Effect { model: "calcium_control", sets: &[("g_nmda", 0.0)] },
+            Effect { model: "ampar_trafficking", sets: &[("c_pre", 0.0)] },
         ],
         effect: "D-APV, competitive NMDA receptor antagonist: no calcium influx from presynaptic activity",
         concentration: "50 uM",
@@ -113,6 +120,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "tagging_capture", sets: NO_LTP_RATE },
             Effect { model: "graupner_brunel", sets: NO_LTP_RATE },
             Effect { model: "tag_trigger_consolidation", sets: &[("A_ltp", 0.0)] },
+            Effect { model: "ampar_trafficking", sets: &[("gamma_k", 0.0)] },
         ],
         effect: "KN-93, CaMKII inhibitor: the calcium-driven potentiation of the early phase is blocked (depression and existing late weights are untouched). Limitation: in these reduced two-threshold rules high calcium drives depression as well, so a tetanus under kn93 gives LTD where slices show no change; use it to test expression, not induction",
         concentration: "10 uM",
@@ -128,6 +136,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "tagging_capture", sets: NO_LTD_RATE },
             Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
             Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
+            Effect { model: "ampar_trafficking", sets: &[("gamma_pp", 0.0)] },
         ],
         effect: "okadaic acid, PP1/PP2A inhibitor: the calcium-driven depression of the early phase is blocked",
         concentration: "1 uM",
@@ -140,10 +149,35 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "tagging_capture", sets: NO_LTD_RATE },
             Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
             Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
+            Effect { model: "ampar_trafficking", sets: &[("gamma_pp", 0.0)] },
         ],
         effect: "FK506 (tacrolimus), calcineurin (PP2B) inhibitor: the calcium-driven depression of the early phase is blocked",
         concentration: "50 uM",
         references: &["Mulkey RM, Endo S, Shenolikar S, Malenka RC (1994) Nature 369:486-488"],
+    },
+    Drug {
+        name: "exocytosis_block",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "ampar_trafficking", sets: &[("exo_block", 1.0)] }],
+        effect: "blocks the SNARE-dependent exocytosis of AMPA receptors (botulinum toxin or tetanus toxin light chain, N-ethylmaleimide): surface and PSD receptors are no longer replenished from intracellular pools",
+        concentration: "(postsynaptic infusion; model intervention)",
+        references: &[
+            "Luscher C, Xia H, Beattie EC, et al. (1999) Neuron 24:649-658",
+            "Lledo PM, Zhang X, Sudhof TC, Malenka RC, Nicoll RA (1998) Science 279:399-403",
+            "Earnshaw BA, Bressloff PC (2006) J Neurosci 26:12362-12373",
+        ],
+    },
+    Drug {
+        name: "endocytosis_block",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "ampar_trafficking", sets: &[("endo_block", 1.0)] }],
+        effect: "blocks the dynamin/clathrin-dependent endocytosis of AMPA receptors (dynamin inhibitory peptide, GluA2-3Y peptide): receptors accumulate at the surface and in the PSD",
+        concentration: "(postsynaptic infusion; model intervention)",
+        references: &[
+            "Luscher C, Xia H, Beattie EC, et al. (1999) Neuron 24:649-658",
+            "Ahmadian G, Ju W, Liu L, et al. (2004) EMBO J 23:1040-1050",
+            "Earnshaw BA, Bressloff PC (2006) J Neurosci 26:12362-12373",
+        ],
     },
 ];
 

@@ -1,4 +1,5 @@
 //! Synapse models: static and plastic.
+pub mod ampar_trafficking;
 pub mod graupner_brunel;
 pub mod shouval2002;
 pub mod static_synapse;
