@@ -15,6 +15,7 @@ use crate::neuron::{
 use crate::proteins::protein_pool::ProteinPool;
 use crate::proteins::tagtric_trigger::TagtricTrigger;
 use crate::synapse::ampar_trafficking::AmparTrafficking;
+use crate::synapse::camkii_switch::CamkiiSwitch;
 use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::shouval2002::CalciumControl;
 use crate::synapse::static_synapse::StaticSynapse;
@@ -59,6 +60,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     StdpDopamine::INFO,
     StdpEligibility::INFO,
     CalciumControl::INFO,
+    CamkiiSwitch::INFO,
     AmparTrafficking::INFO,
 ];
 
@@ -93,6 +95,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "stdp_dopamine" => v.visit::<StdpDopamine>(),
         "stdp_eligibility" => v.visit::<StdpEligibility>(),
         "calcium_control" => v.visit::<CalciumControl>(),
+        "camkii_switch" => v.visit::<CamkiiSwitch>(),
         "ampar_trafficking" => v.visit::<AmparTrafficking>(),
         _ => return None,
     })

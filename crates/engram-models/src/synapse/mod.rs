@@ -1,5 +1,6 @@
 //! Synapse models: static and plastic.
 pub mod ampar_trafficking;
+pub mod camkii_switch;
 pub mod graupner_brunel;
 pub mod shouval2002;
 pub mod static_synapse;
