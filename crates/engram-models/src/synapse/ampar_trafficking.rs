@@ -585,7 +585,7 @@ pools, slots and volume by RK4 on each piece, step min(1 s, 0.1/largest rate); a
 
     fn slow_apply(_p: &Params, _syn: &mut Syn, _w: &mut f64, _cx: &SlowTick) {}
 
-    fn read(p: &Params, syn: &Syn, weight: f64, var: usize) -> f64 {
+    fn read(_p: &Params, syn: &Syn, weight: f64, var: usize) -> f64 {
         let y = &syn.y;
         let psd = Self::psd(syn);
         match var {
@@ -603,10 +603,7 @@ pools, slots and volume by RK4 on each piece, step min(1 s, 0.1/largest rate); a
             12 => syn.pp,
             13 => syn.c,
             14 => y[..8].iter().sum(),
-            _ => {
-                let _ = p;
-                weight
-            }
+            _ => weight,
         }
     }
 }
