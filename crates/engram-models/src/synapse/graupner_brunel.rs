@@ -1004,7 +1004,7 @@ mod tests {
         for rho0 in [1e-9, 0.05, 0.3, 0.4999, 0.5001, 0.7, 0.999_999] {
             for t in [10.0, 1e5, 1e7, 2.6e9] {
                 let k = (rho0 - 0.5f64).powi(2) / (rho0 * (1.0 - rho0));
-                let q: f64 = k * (t / (2.0 * tau) as f64).exp();
+                let q: f64 = k * (t / (2.0 * tau)).exp();
                 let s = (q / (1.0 + q)).sqrt();
                 // Distance of rho from its attractor, computed without cancellation.
                 let dist = if q.is_finite() {
