@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run engram side by side with NEST and Brian2 on the same networks.
 
-    python3 benchmarks/compare.py [--reps 3] [--only coba,coba_stdp] [--no-nest] [--no-brian2]
+    python3 benchmarks/compare.py [--reps 3] [--only coba,coba_stdp,brunel_plastic] [--no-nest] [--no-brian2]
+                                  [--threads 1,2] [--T SECONDS]
 
 Installs nest-simulator and brian2 from PyPI into benchmarks/.venv if they are
 missing, builds engram in release mode, then runs each benchmark in turn,
@@ -10,10 +11,16 @@ Prints, per benchmark and simulator: RTF (wall seconds per biological second of
 the timed window), synaptic events per second, peak RSS, bytes per synapse,
 mean rate, and the ratio peer RTF / engram RTF (medians over repetitions).
 Rates must agree within 10 %; otherwise the row is marked "not comparable".
-Appends the table, dated, with the machine description, to BENCHMARKS.md.
+engram runs once per thread count in --threads (default 1 and 2); the spike and
+weight tables of the first repetition are compared byte for byte across thread
+counts ("bit-identical" line under the table). --T shortens the timed window
+of the benchmarks that allow it (brunel_plastic; the peers likewise).
+Appends the table, dated, with the machine description and the load average,
+to BENCHMARKS.md.
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -31,7 +38,17 @@ BENCH = {
     # name: (engram protocol, peer flag, timed biological seconds, engram bio seconds incl. kick)
     "coba": ("benchmarks/coba.toml", [], 1.0, 1.05),
     "coba_stdp": ("benchmarks/coba_stdp.toml", ["--stdp"], 1.0, 1.05),
+    # 100 ms warm-up, then the timed window; --T changes the window.
+    "brunel_plastic": ("benchmarks/brunel_plastic.toml", [], 1.0, 1.1),
 }
+# Peer scripts per benchmark (NEST, Brian2) and the population sizes (exc, inh)
+# that weight the two rate readouts.
+PEERS = {
+    "coba": ("coba_nest.py", "coba_brian2.py", (3200, 800)),
+    "coba_stdp": ("coba_nest.py", "coba_brian2.py", (3200, 800)),
+    "brunel_plastic": ("brunel_plastic_nest.py", "brunel_plastic_brian2.py", (8000, 2000)),
+}
+WARMUP_S = {"brunel_plastic": 0.1}
 
 
 def sh(cmd, **kw):
@@ -62,27 +79,62 @@ def timed(cmd):
     return out, rss_kb / 1024.0
 
 
-def run_engram(name):
-    proto, _, _, bio = BENCH[name]
+def engram_sets(name, T):
+    """--set arguments that shorten the timed window to T seconds (after the warm-up)."""
+    if T is None or name not in WARMUP_S:
+        return []
+    end = f'"{(WARMUP_S[name] + T) * 1000:g} ms"'
+    sets = [f"simulation.duration={end}"]
+    for ro in ("exc_rate", "inh_rate"):
+        sets.append(f"readout.{ro}.to={end}")
+    if name == "brunel_plastic":
+        sets.append(f"readout.ee_weight_end.at={end}")
+    return sum((["--set", x] for x in sets), [])
+
+
+def bio_seconds(name, T):
+    _, _, T0, bio = BENCH[name]
+    return bio if T is None or name not in WARMUP_S else WARMUP_S[name] + T
+
+
+def digest(d):
+    """SHA-256 over the spike and weight tables of a run directory."""
+    h = hashlib.sha256()
+    for f in sorted(Path(d).glob("*.csv")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def run_engram(name, threads=1, T=None):
+    proto = BENCH[name][0]
+    bio = bio_seconds(name, T)
+    ne, ni = PEERS[name][2]
     with tempfile.TemporaryDirectory() as d:
-        _, rss = timed([str(ROOT / "target/release/engram"), "run", proto, "--out", d, "--quiet"])
+        _, rss = timed([str(ROOT / "target/release/engram"), "run", proto, "--out", d, "--quiet",
+                        "--format", "csv", "--threads", str(threads), *engram_sets(name, T)])
         run = json.loads(Path(d, "run.json").read_text())
         summ = json.loads(Path(d, "summary.json").read_text())
+        dig = digest(d)
     rates = [r["value"] for r in summ["readouts"] if r["unit"] == "Hz"]
-    # exc and inh rates weighted by population size (3200 : 800)
-    rate = (rates[0] * 3200 + rates[1] * 800) / 4000
-    syn = sum(p["synapses"] for p in run["projections"] if not p["name"].startswith("kick"))
+    # exc and inh rates weighted by population size
+    rate = (rates[0] * ne + rates[1] * ni) / (ne + ni)
+    # recurrent synapses only: not those from the kick-start or drive sources
+    syn = sum(p["synapses"] for p in run["projections"] if not p["name"].startswith(("kick", "ext")))
     return {"rtf": run["wall_time_s"] / bio, "rate_hz": rate, "synapses": syn, "rss_mb": rss,
-            "events_per_s": rate * 4000 * (syn / 4000) / (run["wall_time_s"] / bio)}
+            "events_per_s": rate * syn / (run["wall_time_s"] / bio), "build_s": run.get("build_time_s", 0.0),
+            "digest": dig}
 
 
-def run_peer(script, name):
-    _, flags, T, _ = BENCH[name]
+def run_peer(script, name, T=None):
+    _, flags, T0, _ = BENCH[name]
+    T = T0 if T is None or name not in WARMUP_S else T
     out, rss = timed([str(PY), f"benchmarks/peers/{script}", "--T", str(T), *flags])
     line = [l for l in out.splitlines() if l.startswith("RESULT ")][-1]
     r = json.loads(line[7:])
+    n = r.get("neurons", 4000)
     return {"rtf": r["rtf"], "rate_hz": r["rate_hz"], "synapses": r["synapses"], "rss_mb": rss,
-            "events_per_s": r["spikes"] * (r["synapses"] / 4000) / r["sim_s"]}
+            "events_per_s": r["spikes"] * (r["synapses"] / n) / r["sim_s"], "build_s": r.get("setup_s", 0.0)}
 
 
 def machine():
@@ -97,6 +149,13 @@ def machine():
     return f"{cpu}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}"
 
 
+def loadavg():
+    try:
+        return " / ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
@@ -104,26 +163,41 @@ def main():
     ap.add_argument("--no-nest", action="store_true")
     ap.add_argument("--no-brian2", action="store_true")
     ap.add_argument("--no-append", action="store_true", help="do not append to BENCHMARKS.md")
+    ap.add_argument("--threads", default="1,2", help="engram thread counts, comma-separated")
+    ap.add_argument("--T", type=float, default=None, help="timed biological seconds (brunel_plastic)")
     a = ap.parse_args()
     ensure_venv(not a.no_nest, not a.no_brian2)
     sh(["cargo", "build", "--release", "-q", "-p", "engram-cli"], cwd=ROOT)
-    sims = [("engram (1 thread)", run_engram)]
+    load_before = loadavg()
+    threads = [int(t) for t in a.threads.split(",")]
+    sims = [(f"engram ({t} thread{'s' if t > 1 else ''})", (lambda t: lambda n: run_engram(n, t, a.T))(t))
+            for t in threads]
     if not a.no_nest:
-        sims.append(("NEST 3.10 (1 thread)", lambda n: run_peer("coba_nest.py", n)))
+        sims.append(("NEST 3.10 (1 thread)", lambda n: run_peer(PEERS[n][0], n, a.T)))
     if not a.no_brian2:
-        sims.append(("Brian2 2.9 standalone", lambda n: run_peer("coba_brian2.py", n)))
-    rows = []
+        sims.append(("Brian2 2.9 standalone", lambda n: run_peer(PEERS[n][1], n, a.T)))
+    ref_name = sims[0][0]
+    rows, notes = [], []
     for name in a.only.split(","):
         res = {s: [] for s, _ in sims}
         for rep in range(a.reps):
             for s, fn in sims:  # alternate simulators within each repetition
                 res[s].append(fn(name))
-                print(f"{name} rep {rep + 1} {s}: RTF {res[s][-1]['rtf']:.3f}", file=sys.stderr)
-        med = {s: {k: statistics.median(r[k] for r in v) for k in v[0]} for s, v in res.items()}
-        ref = med["engram (1 thread)"]
+                print(f"{name} rep {rep + 1} {s}: RTF {res[s][-1]['rtf']:.3f}, rate {res[s][-1]['rate_hz']:.2f} Hz",
+                      file=sys.stderr)
+        digests = {s: v[0]["digest"] for s, v in res.items() if "digest" in v[0]}
+        if len(digests) > 1:
+            same = len(set(digests.values())) == 1
+            notes.append(f"{name}: spike and weight tables of engram with {', '.join(str(t) for t in threads)} "
+                         f"threads {'bit-identical' if same else 'DIFFER'} (SHA-256 {list(digests.values())[0][:12]})")
+        med = {s: {k: statistics.median(r[k] for r in v) for k in v[0] if k != "digest"} for s, v in res.items()}
+        ref = med[ref_name]
         for s, m in med.items():
             comparable = abs(m["rate_hz"] - ref["rate_hz"]) <= 0.1 * ref["rate_hz"]
             rows.append((name, s, m, m["rtf"] / ref["rtf"], comparable))
+        for s in med:
+            if s.startswith("engram (") and s != ref_name:
+                notes.append(f"{name}: {s} is {ref['rtf'] / med[s]['rtf']:.2f}x faster than {ref_name}")
     header = "| benchmark | simulator | RTF | syn. events/s | peak RSS MB | bytes/synapse | rate Hz | RTF / engram RTF |\n|---|---|---|---|---|---|---|---|"
     lines = [header]
     for name, s, m, ratio, ok in rows:
@@ -131,11 +205,15 @@ def main():
         lines.append(f"| {name} | {s} | {m['rtf']:.3f} | {m['events_per_s'] / 1e6:.1f} M | {m['rss_mb']:.0f} | "
                      f"{m['rss_mb'] * 2**20 / m['synapses']:.0f} | {m['rate_hz']:.1f} | {ratio_s} |")
     table = "\n".join(lines)
+    if notes:
+        table += "\n\n" + "\n".join(f"- {n}" for n in notes)
     print(table)
     if not a.no_append:
+        window = f", timed window {a.T:g} s" if a.T is not None else ""
         with open(ROOT / "BENCHMARKS.md", "a") as f:
-            f.write(f"\n## {datetime.date.today().isoformat()}: {a.reps} repetitions, medians\n\n")
-            f.write(f"Machine: {machine()}.\n\n{table}\n")
+            f.write(f"\n## {datetime.date.today().isoformat()}: {a.reps} repetitions, medians{window}\n\n")
+            f.write(f"Machine: {machine()}; load average (1/5/15 min) before {load_before}, "
+                    f"after {loadavg()}.\n\n{table}\n")
 
 
 if __name__ == "__main__":
