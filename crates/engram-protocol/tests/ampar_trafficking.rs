@@ -35,3 +35,71 @@ fn issue5_ampar_fast_forward_equivalence() {
         }
     }
 }
+
+const PROTOCOL: &str = r#"
+[simulation]
+duration = "20 min"
+dt = "0.5 ms"
+fast_forward = true
+
+[[population]]
+name = "fibre"
+size = 1
+model = "spike_source"
+
+[[population]]
+name = "cell"
+size = 1
+model = "lif_psc_delta"
+
+[[projection]]
+name = "syn"
+from = "fibre"
+to = "cell"
+connect = { rule = "one_to_one" }
+weight = "0.5 mV"
+delay = "1 ms"
+plasticity = PLASTICITY
+
+[[intervention]]
+name = "block"
+drug = "DRUG"
+target = "projection.syn"
+from = "5 min"
+to = "20 min"
+"#;
+
+fn protocol(plasticity: &str, drug: &str) -> String {
+    PROTOCOL.replace("PLASTICITY", plasticity).replace("DRUG", drug)
+}
+
+/// The trafficking drugs act only on `ampar_trafficking`: on another model they
+/// are a diagnostic that names the models they act on; on this one they load.
+#[test]
+fn issue5_trafficking_drugs_are_checked_against_the_model() {
+    for drug in ["exocytosis_block", "endocytosis_block"] {
+        let other = protocol(r#"{ model = "stdp_pair" }"#, drug);
+        let d = match engram_protocol::parse_str("t.toml", &other, &[], RunOverrides::default()) {
+            Err(d) => d,
+            Ok(_) => panic!("{drug} on stdp_pair was accepted"),
+        };
+        assert!(d.to_string().contains("ampar_trafficking"), "{drug}: {d}");
+        let ours = protocol(r#"{ model = "ampar_trafficking" }"#, drug);
+        assert!(engram_protocol::parse_str("t.toml", &ours, &[], RunOverrides::default()).is_ok(), "{drug} on ampar_trafficking");
+    }
+    for drug in ["kn93", "okadaic_acid", "fk506", "apv"] {
+        let ours = protocol(r#"{ model = "ampar_trafficking" }"#, drug);
+        assert!(engram_protocol::parse_str("t.toml", &ours, &[], RunOverrides::default()).is_ok(), "{drug} on ampar_trafficking");
+    }
+}
+
+/// Parameters that leave a synapse without receptors are rejected when the file is loaded.
+#[test]
+fn issue5_no_receptors_is_a_diagnostic() {
+    let text = protocol(r#"{ model = "ampar_trafficking", rho1 = 0, rho2 = 0 }"#, "kn93");
+    let d = match engram_protocol::parse_str("t.toml", &text, &[], RunOverrides::default()) {
+        Err(d) => d,
+        Ok(_) => panic!("accepted"),
+    };
+    assert!(d.to_string().contains("rho1 + rho2"), "{d}");
+}
