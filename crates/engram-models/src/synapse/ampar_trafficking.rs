@@ -655,8 +655,8 @@ mod tests {
         s.y[I1] = tot[0];
         s.y[I2] = tot[1];
         AmparTrafficking::advance_to(&p, &mut s, 40.0 * 3_600_000.0);
-        for i in 0..NY {
-            assert!((s.y[i] - ss[i]).abs() < 1e-6 * (1.0 + ss[i]), "y[{i}] = {} vs closed form {}", s.y[i], ss[i]);
+        for (i, (y, c)) in s.y.iter().zip(&ss).enumerate() {
+            assert!((y - c).abs() < 1e-6 * (1.0 + c), "y[{i}] = {y} vs closed form {c}");
         }
     }
 
