@@ -4,7 +4,7 @@
 //! the present at every slow tick either way; only the RK4 step boundaries
 //! differ), and the model needs no protein field on its target population.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use engram_protocol::results::{collect, summarize};
 use engram_protocol::{load, RunOverrides};
@@ -13,7 +13,7 @@ fn experiment(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../experiments").join(name)
 }
 
-fn readouts(path: &PathBuf, sets: &[String]) -> (Vec<(String, f64)>, u64) {
+fn readouts(path: &Path, sets: &[String]) -> (Vec<(String, f64)>, u64) {
     let mut p = load(path, sets, RunOverrides::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let d = p.duration;
     p.sim.run_until(d, &mut |_| {}).unwrap();
