@@ -58,7 +58,7 @@
 //!
 //! **Design choices** (documented deviations and calibration):
 //! - Earnshaw & Bressloff (2006) give the targets this model is calibrated to
-//!   (their Fig. 6 legend): blocking exocytosis almost halves the PSD receptors in
+//!   (their figure on blocking exo-/endocytosis): blocking exocytosis almost halves the PSD receptors in
 //!   under 10 min (the free PSD receptors are lost) and then they decay over
 //!   days; blocking endocytosis nearly doubles them within 1 h. The rate
 //!   constants here are this implementation's calibration to those targets, not
