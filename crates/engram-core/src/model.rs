@@ -211,6 +211,11 @@ pub trait SynapseModel: Send + Sync + 'static {
         [0.0, 0.0]
     }
 
+    /// Whether the model never changes the stored weight (static and short-term
+    /// plasticity rules). The engine may then store a projection's weights once
+    /// when they are all equal; the `weight` passed to the hooks must not be written.
+    const WEIGHT_FIXED: bool = false;
+
     /// Whether [`SynapseModel::on_post`] must be called on postsynaptic spikes.
     const ON_POST: bool = false;
     /// Called for every synapse onto a neuron that spikes (eager postsynaptic rules).

@@ -114,9 +114,15 @@ struct Shard<S: SynapseModel> {
     lo: u32,
     /// Row pointers into the arrays below, one row per presynaptic neuron.
     row: Vec<u32>,
-    post: Vec<u32>,
+    /// Postsynaptic neuron, relative to `lo` (a shard spans CHUNK <= 65536 neurons).
+    post: Vec<u16>,
+    /// Delays in steps; a single entry (stride `ds` = 0) when all are equal.
     delay: Vec<u16>,
+    /// Weights; a single entry (stride `ws` = 0) when all are equal and the
+    /// model never changes them ([`SynapseModel::WEIGHT_FIXED`]).
     weight: Vec<f64>,
+    ds: usize,
+    ws: usize,
     syn: Vec<S::Syn>,
     history: Vec<PostHistory>,
     /// Synapses by local postsynaptic neuron (only for models with `ON_POST`).
@@ -163,7 +169,7 @@ impl<S: SynapseModel> Projection<S> {
             let mut incoming = vec![0u32; (hi - lo) as usize];
             while let Some(s) = it.next_if(|s| s.post < hi) {
                 row[s.pre as usize + 1] += 1;
-                post.push(s.post);
+                post.push((s.post - lo) as u16);
                 delay.push(s.delay);
                 weight.push(s.weight);
                 syn.push(S::init(&params, s.weight)?);
@@ -178,7 +184,7 @@ impl<S: SynapseModel> Projection<S> {
             if S::ON_POST {
                 by_post_ptr = vec![0u32; (hi - lo) as usize + 1];
                 for &q in &post {
-                    by_post_ptr[(q - lo) as usize + 1] += 1;
+                    by_post_ptr[q as usize + 1] += 1;
                 }
                 for i in 0..(hi - lo) as usize {
                     by_post_ptr[i + 1] += by_post_ptr[i];
@@ -186,7 +192,7 @@ impl<S: SynapseModel> Projection<S> {
                 let mut fill = by_post_ptr.clone();
                 by_post = vec![0u32; post.len()];
                 for (k, &q) in post.iter().enumerate() {
-                    let slot = &mut fill[(q - lo) as usize];
+                    let slot = &mut fill[q as usize];
                     by_post[*slot as usize] = k as u32;
                     *slot += 1;
                 }
@@ -195,7 +201,24 @@ impl<S: SynapseModel> Projection<S> {
                 S::set_noise_key(sy, noise_key ^ (((len + k) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
             }
             let history = if needs_history { incoming.into_iter().map(PostHistory::new).collect() } else { vec![] };
-            shards.push(Shard { lo, row, post, delay, weight, syn, history, by_post_ptr, by_post });
+            // Homogeneous columns are stored once (NEST's `_hom` synapses do the same
+            // for weights): static networks then cost 2 bytes per synapse plus rows.
+            let ds = if delay.windows(2).all(|w| w[0] == w[1]) && !delay.is_empty() {
+                delay.truncate(1);
+                delay.shrink_to_fit();
+                0
+            } else {
+                1
+            };
+            let ws = if S::WEIGHT_FIXED && !weight.is_empty() && weight.iter().all(|&w: &f64| w.to_bits() == weight[0].to_bits()) {
+                weight.truncate(1);
+                weight.shrink_to_fit();
+                0
+            } else {
+                1
+            };
+            post.shrink_to_fit();
+            shards.push(Shard { lo, row, post, delay, weight, ds, ws, syn, history, by_post_ptr, by_post });
         }
         // Alternative initial state for an exact, seeded share of the synapses.
         let f = S::init_alternative_fraction(&params);
@@ -220,7 +243,7 @@ impl<S: SynapseModel> Projection<S> {
                 let si = starts.partition_point(|&a| a <= g) - 1;
                 let sh = &mut shards[si];
                 let local = g - starts[si];
-                S::init_alternative(&params, &mut sh.syn[local], &mut sh.weight[local]);
+                S::init_alternative(&params, &mut sh.syn[local], &mut sh.weight[local * sh.ws]);
             }
         }
         Ok(Self { values, params, receptor, shards, max_delay, len, dt_ms: dt.ms() })
@@ -245,19 +268,19 @@ fn deliver_shard<S: SynapseModel>(
     for &j in pre_spikes {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
         for k in a..b {
-            let local = (sh.post[k] - sh.lo) as usize;
-            let d = sh.delay[k] as u64;
+            let local = sh.post[k] as usize;
+            let d = sh.delay[k * sh.ds] as u64;
             {
                 // Rules without a spike archive get an empty one.
                 let mut none = PostHistory::default();
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
                 let mut cx = PreSpike { stamp, delay: d, dt_ms, post };
                 match modulator {
-                    Some(m) if S::MODULATOR.is_some() => S::on_pre_modulated(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx, m),
-                    _ => S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx),
+                    Some(m) if S::MODULATOR.is_some() => S::on_pre_modulated(p, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &mut cx, m),
+                    _ => S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &mut cx),
                 }
             }
-            let w = S::transmitted(p, &sh.syn[k], sh.weight[k]);
+            let w = S::transmitted(p, &sh.syn[k], sh.weight[k * sh.ws]);
             // A spike with stamp s+1 and delay d is applied in step s + d.
             let slot = local * slots + ((s + d) % slots as u64) as usize;
             match receptor {
@@ -294,7 +317,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
                 let local = (i - sh.lo) as usize;
                 for j in sh.by_post_ptr[local] as usize..sh.by_post_ptr[local + 1] as usize {
                     let k = sh.by_post[j] as usize;
-                    S::on_post(&self.params, &mut sh.syn[k], &mut sh.weight[k], &cx);
+                    S::on_post(&self.params, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &cx);
                 }
             }
         }
@@ -349,10 +372,10 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         let shard = |sh: &mut Shard<S>| {
             let mut none = PostHistory::default();
             for k in 0..sh.post.len() {
-                let local = (sh.post[k] - sh.lo) as usize;
+                let local = sh.post[k] as usize;
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
-                let mut cx = CatchUp { stamp, delay: sh.delay[k] as Step, dt_ms, post };
-                S::catch_up(p, &mut sh.syn[k], &mut sh.weight[k], &mut cx, m);
+                let mut cx = CatchUp { stamp, delay: sh.delay[k * sh.ds] as Step, dt_ms, post };
+                S::catch_up(p, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &mut cx, m);
             }
         };
         if parallel && self.shards.len() > 1 {
@@ -368,7 +391,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
             .iter()
             .map(|sh| {
                 sh.row.capacity() * size_of::<u32>()
-                    + sh.post.capacity() * size_of::<u32>()
+                    + sh.post.capacity() * size_of::<u16>()
                     + sh.delay.capacity() * size_of::<u16>()
                     + sh.weight.capacity() * size_of::<f64>()
                     + sh.syn.capacity() * size_of::<S::Syn>()
@@ -382,7 +405,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn weight_sum(&self) -> (f64, usize) {
         let mut sum = 0.0;
         for sh in &self.shards {
-            sum += sh.weight.iter().sum::<f64>();
+            sum += if sh.ws == 0 { sh.weight.first().map_or(0.0, |&w| w * sh.post.len() as f64) } else { sh.weight.iter().sum::<f64>() };
         }
         (sum, self.len)
     }
@@ -392,7 +415,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         for sh in &self.shards {
             for j in 0..sh.row.len() - 1 {
                 for k in sh.row[j] as usize..sh.row[j + 1] as usize {
-                    out.push((j as u32, sh.post[k], sh.weight[k]));
+                    out.push((j as u32, sh.lo + sh.post[k] as u32, sh.weight[k * sh.ws]));
                 }
             }
         }
@@ -419,9 +442,9 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         }
         for sh in self.shards.iter_mut() {
             for k in 0..sh.post.len() {
-                let q = sh.post[k] as usize;
+                let q = (sh.lo + sh.post[k] as u32) as usize;
                 let cx = SlowTick { t0_ms, dt_ms, protein: levels[q], protein_integral: integrals[q] };
-                S::slow_apply(&self.params, &mut sh.syn[k], &mut sh.weight[k], &cx);
+                S::slow_apply(&self.params, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &cx);
             }
         }
     }
@@ -432,8 +455,8 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         }
         for sh in self.shards.iter_mut() {
             for k in 0..sh.post.len() {
-                let d = S::slow_drive(&self.params, &mut sh.syn[k], &mut sh.weight[k], t_ms);
-                let q = sh.post[k] as usize;
+                let d = S::slow_drive(&self.params, &mut sh.syn[k], &mut sh.weight[k * sh.ws], t_ms);
+                let q = (sh.lo + sh.post[k] as u32) as usize;
                 drive[q][0] += d[0];
                 drive[q][1] += d[1];
             }
@@ -454,7 +477,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         for sh in &self.shards {
             for (k, sy) in sh.syn.iter().enumerate() {
                 let d = S::quiet_drive(&self.params, sy, after_ms);
-                let q = sh.post[k] as usize;
+                let q = (sh.lo + sh.post[k] as u32) as usize;
                 drive[q][0] += d[0];
                 drive[q][1] += d[1];
             }
@@ -465,7 +488,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         let mut sum = 0.0;
         for sh in &self.shards {
             for (k, sy) in sh.syn.iter().enumerate() {
-                sum += S::read(&self.params, sy, sh.weight[k], var);
+                sum += S::read(&self.params, sy, sh.weight[k * sh.ws], var);
             }
         }
         if self.len == 0 {
@@ -492,10 +515,10 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
             for j in 0..sh.row.len() - 1 {
                 let pre_spiked = pre_spiked[j];
                 for k in sh.row[j] as usize..sh.row[j + 1] as usize {
-                    let q = sh.post[k] as usize;
+                    let q = (sh.lo + sh.post[k] as u32) as usize;
                     if pre_spiked || awake[q] {
                         let cx = FastStep { step, dt_ms, v_post: v_post[q], pre_spiked };
-                        S::step_fast(p, &mut sh.syn[k], &mut sh.weight[k], &cx);
+                        S::step_fast(p, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &cx);
                     }
                 }
             }
@@ -505,11 +528,12 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)> {
         let mut base = 0;
         for sh in &self.shards {
+            // A homogeneous column holds the weight of synapse 0 only.
             if let Some(k) = sh.weight.iter().position(|w| !w.is_finite()) {
                 let pre = sh.row.partition_point(|&r| r as usize <= k) as u32 - 1;
-                return Some((base + k, pre, sh.post[k], sh.weight[k]));
+                return Some((base + k, pre, sh.lo + sh.post[k] as u32, sh.weight[k]));
             }
-            base += sh.weight.len();
+            base += sh.post.len();
         }
         None
     }

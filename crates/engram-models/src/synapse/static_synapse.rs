@@ -18,6 +18,7 @@ pub struct StaticSynapse;
 impl SynapseModel for StaticSynapse {
     type Params = ();
     type Syn = ();
+    const WEIGHT_FIXED: bool = true;
 
     const INFO: ModelInfo = ModelInfo {
         name: "static",

@@ -188,6 +188,7 @@ impl Tsodyks2 {
 impl SynapseModel for Tsodyks2 {
     type Params = Params;
     type Syn = Syn;
+    const WEIGHT_FIXED: bool = true;
 
     const INFO: ModelInfo = ModelInfo {
         name: "tsodyks2",
