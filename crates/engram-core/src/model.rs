@@ -172,6 +172,18 @@ pub trait FieldModel: Send + Sync + 'static {
     fn synthesis(p: &Self::Params, drive: [f64; 2]) -> [bool; 2];
     /// Reads state variable `var`.
     fn read(p: &Self::Params, s: &Self::State, var: usize) -> f64;
+
+    /// The neuromodulator whose level may change this field's parameters
+    /// (`Some("dopamine")` for a modulated protein-synthesis threshold), or
+    /// `None`. The binding is optional: a protocol binds it by naming a
+    /// modulator of the population's region; unbound, the parameters are the
+    /// protocol's. See [`SynapseModel::LEVEL_MODULATOR`] for the sampling.
+    const LEVEL_MODULATOR: Option<&'static str> = None;
+    /// The parameters in effect at modulator level `level` (tonic + phasic).
+    /// Must return `p` unchanged when the model's modulation gains are 0.
+    fn at_level(p: &Self::Params, _level: f64) -> Self::Params {
+        p.clone()
+    }
 }
 
 /// A synapse model: transmission plus optional plasticity.
@@ -280,6 +292,23 @@ pub trait SynapseModel: Send + Sync + 'static {
     /// modulated projection at each tick of the slow clock, so that recorders see
     /// current weights and the modulator archive can be shortened.
     fn catch_up(_p: &Self::Params, _syn: &mut Self::Syn, _weight: &mut f64, _cx: &mut CatchUp<'_>, _m: &ModulatorTrace) {}
+
+    /// The neuromodulator whose level may change some of this rule's shared
+    /// parameters (`Some("noradrenaline")` for a β-adrenergic threshold), or
+    /// `None`. Unlike [`SynapseModel::MODULATOR`] the binding is optional: a
+    /// protocol binds it by naming the modulator on the projection; unbound,
+    /// the parameters are the protocol's. Bound, the engine samples the level
+    /// of the target's region at every tick of the slow clock (after the slow
+    /// state has been brought to the tick) and the kernels see
+    /// [`SynapseModel::at_level`] of the protocol parameters until the next
+    /// tick (sample and hold; an intervention keeps the sampled level). The
+    /// synapses keep no copy of the level.
+    const LEVEL_MODULATOR: Option<&'static str> = None;
+    /// The parameters in effect at modulator level `level` (tonic + phasic).
+    /// Must return `p` unchanged when the model's modulation gains are 0.
+    fn at_level(p: &Self::Params, _level: f64) -> Self::Params {
+        p.clone()
+    }
 
     /// Recordable per-synapse variables (names and units); the first is the weight.
     const SYN_VARS: &'static [crate::params::StateVar] = &[];

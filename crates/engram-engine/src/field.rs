@@ -21,6 +21,13 @@ pub trait FieldDyn: Send + Sync {
     fn synthesis(&self, drive: &[[f64; 2]]) -> Vec<[bool; 2]>;
     /// Mean of state variable `var` over the neurons.
     fn mean(&self, var: usize) -> f64;
+    /// The modulator whose level may change the field's parameters, if any.
+    fn level_modulator(&self) -> Option<&'static str>;
+    /// Puts the parameters at modulator level `level` (from the protocol values,
+    /// kept across [`FieldDyn::set_values`] until the next call).
+    fn set_level(&mut self, level: f64);
+    /// Synthesis flags for a drive with the parameters at level `level`.
+    fn synthesis_at(&self, drive: &[[f64; 2]], level: f64) -> Vec<[bool; 2]>;
 }
 
 /// A field of model `F` over a population.
@@ -28,13 +35,15 @@ pub struct Field<F: FieldModel> {
     values: ParamValues,
     params: F::Params,
     states: Vec<F::State>,
+    /// The modulator level the parameters are set at, once bound.
+    level: Option<f64>,
 }
 
 impl<F: FieldModel> Field<F> {
     /// A field over `n` neurons, starting at zero levels.
     pub fn new(n: usize, values: ParamValues) -> Result<Self, CoreError> {
         let params = F::params(&values)?;
-        Ok(Self { values, params, states: vec![F::State::default(); n] })
+        Ok(Self { values, params, states: vec![F::State::default(); n], level: None })
     }
 }
 
@@ -46,7 +55,11 @@ impl<F: FieldModel> FieldDyn for Field<F> {
         &self.values
     }
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError> {
-        self.params = F::params(&v)?;
+        let base = F::params(&v)?;
+        self.params = match self.level {
+            Some(l) => F::at_level(&base, l),
+            None => base,
+        };
         self.values = v;
         Ok(())
     }
@@ -66,5 +79,23 @@ impl<F: FieldModel> FieldDyn for Field<F> {
     fn mean(&self, var: usize) -> f64 {
         let n = self.states.len().max(1) as f64;
         self.states.iter().map(|s| F::read(&self.params, s, var)).sum::<f64>() / n
+    }
+    fn level_modulator(&self) -> Option<&'static str> {
+        F::LEVEL_MODULATOR
+    }
+    fn set_level(&mut self, level: f64) {
+        if let Ok(base) = F::params(&self.values) {
+            self.params = F::at_level(&base, level);
+            self.level = Some(level);
+        }
+    }
+    fn synthesis_at(&self, drive: &[[f64; 2]], level: f64) -> Vec<[bool; 2]> {
+        match F::params(&self.values) {
+            Ok(base) => {
+                let p = F::at_level(&base, level);
+                drive.iter().map(|d| F::synthesis(&p, *d)).collect()
+            }
+            Err(_) => self.synthesis(drive),
+        }
     }
 }

@@ -83,6 +83,12 @@ pub trait ProjectionDyn: Send + Sync {
     fn values(&self) -> &ParamValues;
     /// Replaces the shared parameters (interventions); synapse state is kept.
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError>;
+    /// The modulator whose level may change the synapse model's parameters
+    /// ([`SynapseModel::LEVEL_MODULATOR`]), if any.
+    fn level_modulator(&self) -> Option<&'static str>;
+    /// Puts the shared parameters at modulator level `level`, from the current
+    /// protocol values (until the next call or [`ProjectionDyn::set_values`]).
+    fn set_level(&mut self, level: f64);
     /// The first synapse whose weight is not finite: (index, pre, post, value).
     fn first_non_finite(&self) -> Option<(usize, u32, u32, f64)>;
     /// Whether the synapse model has slow dynamics.
@@ -430,6 +436,16 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         self.params = S::params(&v)?;
         self.values = v;
         Ok(())
+    }
+
+    fn level_modulator(&self) -> Option<&'static str> {
+        S::LEVEL_MODULATOR
+    }
+
+    fn set_level(&mut self, level: f64) {
+        if let Ok(base) = S::params(&self.values) {
+            self.params = S::at_level(&base, level);
+        }
     }
 
     fn is_slow(&self) -> bool {

@@ -103,6 +103,8 @@ struct PopSlot {
     /// drive being gathered, levels at the interval start, and integrals over it.
     drive: Vec<[f64; 2]>,
     drive_next: Vec<[f64; 2]>,
+    /// The modulator whose level sets the field's parameters (bound fields only).
+    field_level: Option<usize>,
     levels: Vec<[f64; 2]>,
     integrals: Vec<[f64; 2]>,
 }
@@ -121,6 +123,9 @@ struct ProjSlot {
 
 /// Limits checked during the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
+    /// The modulator whose level sets the model's parameters, and the level
+    /// sampled at the last slow tick (level-modulated models, when bound).
+    level: Option<(usize, f64)>,
 pub struct Guards {
     /// Largest mean rate of a (non-source) population over one window [Hz].
     pub max_rate_hz: f64,
@@ -270,6 +275,7 @@ impl Simulation {
             drive_next: vec![[0.0; 2]; n],
             levels: vec![[0.0; 2]; n],
             integrals: vec![[0.0; 2]; n],
+            field_level: None,
         });
         self.finalized = false;
         Ok(self.pops.len() - 1)
@@ -350,7 +356,7 @@ impl Simulation {
         } else {
             (vec![], vec![], vec![])
         };
-        self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body), fast, modulator: None });
+        self.projs.push(ProjSlot { name: name.into(), pre, post, body: Box::new(body), fast, modulator: None, level: None });
         self.finalized = false;
         Ok(self.projs.len() - 1)
     }
@@ -453,6 +459,37 @@ impl Simulation {
 
     /// Schedules a parameter change.
     pub fn add_change(&mut self, c: Change) {
+    /// Makes the parameters of projection `proj` (a level-modulated synapse
+    /// model) follow the level of modulator `m`, sampled at every slow tick.
+    pub fn bind_level_modulator(&mut self, proj: usize, m: usize) -> Result<(), EngineError> {
+        let p = &mut self.projs[proj];
+        if p.body.level_modulator().is_none() {
+            return Err(EngineError::BadModulator {
+                modulator: self.mods[m].name.clone(),
+                reason: format!("the parameters of synapse model {} of projection {} depend on no modulator", p.body.info().name, p.name),
+            });
+        }
+        p.level = Some((m, 0.0));
+        Ok(())
+    }
+
+    /// Makes the parameters of population `pop`'s field follow the level of
+    /// modulator `m`, sampled at every slow tick.
+    pub fn bind_field_modulator(&mut self, pop: usize, m: usize) -> Result<(), EngineError> {
+        let slot = &mut self.pops[pop];
+        let Some(field) = slot.field.as_ref() else {
+            return Err(EngineError::BadModulator { modulator: self.mods[m].name.clone(), reason: format!("population {} has no field", slot.name) });
+        };
+        if field.level_modulator().is_none() {
+            return Err(EngineError::BadModulator {
+                modulator: self.mods[m].name.clone(),
+                reason: format!("the parameters of field model {} of population {} depend on no modulator", field.info().name, slot.name),
+            });
+        }
+        slot.field_level = Some(m);
+        Ok(())
+    }
+
         let pos = self.changes.partition_point(|x| x.at <= c.at);
         self.changes.insert(pos, c);
     }
@@ -597,10 +634,15 @@ impl Simulation {
                     .body
                     .set_values(c.values.clone(), dt)
                     .map_err(|source| EngineError::Params { context: format!("population {}", self.pops[i].name), source }),
-                Target::Projection(i) => self.projs[i]
-                    .body
-                    .set_values(c.values.clone())
-                    .map_err(|source| EngineError::Params { context: format!("projection {}", self.projs[i].name), source }),
+                Target::Projection(i) => {
+                    let slot = &mut self.projs[i];
+                    let res = slot.body.set_values(c.values.clone());
+                    // A level-modulated model keeps the level sampled at the last tick.
+                    if let (Ok(()), Some((_, level))) = (&res, slot.level) {
+                        slot.body.set_level(level);
+                    }
+                    res.map_err(|source| EngineError::Params { context: format!("projection {}", slot.name), source })
+                }
                 Target::Field(i) => match self.pops[i].field.as_mut() {
                     Some(f) => f
                         .set_values(c.values.clone())
@@ -827,6 +869,7 @@ impl Simulation {
         }
     }
 
+            self.sample_levels(now);
     /// The next stamp after `now` at which a probe samples (spike probes excluded).
     fn next_sample(&self, now: Step) -> Step {
         self.probes
@@ -848,7 +891,11 @@ impl Simulation {
                 for proj in self.projs.iter().filter(|p| p.post == i && p.body.is_slow()) {
                     proj.body.quiet_drive(t, &mut d);
                 }
-                field.synthesis(&d)
+                // A modulated threshold moves with the (closed-form) level.
+                match pop.field_level {
+                    Some(m) => field.synthesis_at(&d, self.mods[m].trace.level(now + (t / self.dt.ms()).floor() as Step)),
+                    None => field.synthesis(&d),
+                }
             };
             let now_flags = field.synthesis(&pop.drive);
             if drive_at(horizon_ms) == now_flags {
@@ -858,6 +905,23 @@ impl Simulation {
             for _ in 0..60 {
                 let mid = 0.5 * (lo + hi);
                 if drive_at(mid) == now_flags {
+        self.sample_levels(now);
+    }
+
+    /// Sets the parameters of level-modulated projections and fields at the
+    /// levels of their modulators at `now`; they hold until the next slow tick.
+    fn sample_levels(&mut self, now: Step) {
+        for proj in self.projs.iter_mut() {
+            if let Some((m, level)) = proj.level.as_mut() {
+                *level = self.mods[*m].trace.level(now);
+                proj.body.set_level(*level);
+            }
+        }
+        for pop in self.pops.iter_mut() {
+            if let (Some(m), Some(f)) = (pop.field_level, pop.field.as_mut()) {
+                f.set_level(self.mods[m].trace.level(now));
+            }
+        }
                     lo = mid;
                 } else {
                     hi = mid;
@@ -887,6 +951,7 @@ impl Simulation {
         if limit <= now + self.slow.every {
             return false;
         }
+        let now = self.now;
         let t_ms = self.dt.to_ms(now);
         let switch = self.projs.iter().filter(|p| p.body.is_slow()).map(|p| p.body.next_switch_ms(t_ms)).fold(f64::INFINITY, f64::min);
         if switch <= 0.0 {

@@ -18,6 +18,12 @@
 //! | `fk506`       | calcineurin (PP2B) | synapses | depression rate 0 (`gamma_d`, `A_ltd`) |
 //! | `exocytosis_block` | SNARE-dependent exocytosis | synapses | `exo_block = 1` (`ampar_trafficking`): no receptor exocytosis |
 //! | `endocytosis_block` | dynamin/clathrin endocytosis of AMPA receptors | synapses | `endo_block = 1` (`ampar_trafficking`): no receptor endocytosis |
+//! | `propranolol` | β-adrenergic receptors (antagonist) | synapses | `beta_gain = 0` (`tagging_capture`): noradrenaline no longer lowers `theta_p` |
+//! | `sch23390`    | dopamine D1/D5 receptors (antagonist) | protein pools | `nm_gain = 0` (`protein_pool`): the modulator no longer lowers `theta_pro` |
+//!
+//! The receptor antagonists remove the effect of a modulator bound to the
+//! model (`modulator = ...`); they name the receptor, so bind the modulator that
+//! acts on it (noradrenaline for `propranolol`, dopamine for `sch23390`).
 //!
 //! On `ampar_trafficking`, `kn93` sets the kinase activation `gamma_k = 0`,
 //! `okadaic_acid` and `fk506` the phosphatase activation `gamma_pp = 0`, and `apv`
@@ -177,6 +183,28 @@ pub const DRUGS: &[Drug] = &[
             "Luscher C, Xia H, Beattie EC, et al. (1999) Neuron 24:649-658",
             "Ahmadian G, Ju W, Liu L, et al. (2004) EMBO J 23:1040-1050",
             "Earnshaw BA, Bressloff PC (2006) J Neurosci 26:12362-12373",
+        ],
+    },
+    Drug {
+        name: "propranolol",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "tagging_capture", sets: &[("beta_gain", 0.0)] }],
+        effect: "beta-adrenergic receptor antagonist: noradrenaline no longer lowers the potentiation threshold",
+        concentration: "1 uM",
+        references: &[
+            "Thomas MJ, Moody TD, Makhinson M, O'Dell TJ (1996) Neuron 17:475-482",
+            "Gelinas JN, Nguyen PV (2005) J Neurosci 25:3294-3303",
+        ],
+    },
+    Drug {
+        name: "sch23390",
+        target: DrugTarget::Proteins,
+        effects: &[Effect { model: "protein_pool", sets: &[("nm_gain", 0.0)] }],
+        effect: "SCH23390, dopamine D1/D5 receptor antagonist: dopamine no longer lowers the protein-synthesis threshold",
+        concentration: "0.1 uM",
+        references: &[
+            "Frey U, Schroeder H, Matthies H (1990) Brain Res 522:69-75",
+            "Lehr AB, Luboeinski J, Tetzlaff C (2022) Sci Rep, doi:10.1038/s41598-022-22430-7",
         ],
     },
 ];

@@ -408,6 +408,15 @@ impl SynapseVisitor for SynStateSize {
 
 /// Memory the operating system can still give this process, in bytes (Linux
 /// `MemAvailable`); `None` where it cannot be read, and the check is skipped.
+/// The modulator a field model's parameters may follow.
+struct FieldLevelModulator;
+impl catalogue::FieldVisitor for FieldLevelModulator {
+    type Output = Option<&'static str>;
+    fn visit<F: FieldModel>(self) -> Self::Output {
+        F::LEVEL_MODULATOR
+    }
+}
+
 fn memory_available() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -525,6 +534,8 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     let mut resolved_pops = vec![];
     // The region of each population (by index), for modulator fields.
     let mut pop_regions: Vec<Option<String>> = vec![];
+    // Fields that read a modulator of their region: (population, name, span of the name).
+    let mut field_modulators: Vec<(usize, String, Range<usize>)> = vec![];
     for p in &file.population {
         let p = p.get_ref();
         let size = cx.positive_int(&p.size, &format!("population {}: size", p.name.get_ref()))?;
@@ -570,7 +581,19 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let known = catalogue::FIELD_MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", ");
                 return Err(cx.err(span(t), format!("{what}: unknown protein model {fmodel:?}"), format!("one of: {known}")));
             };
-            let fvalues = cx.params(finfo, Some(t), &["model"], Dimension::Weight, None, &format!("{what}: proteins"))?;
+            let fvalues = cx.params(finfo, Some(t), &["model", "modulator"], Dimension::Weight, None, &format!("{what}: proteins"))?;
+            if let Some((_, m)) = t.get_ref().iter().find(|(k, _)| k.get_ref() == "modulator") {
+                let toml::Value::String(mname) = m.get_ref() else {
+                    return Err(cx.err(span(m), format!("{what}: proteins modulator must be a name"), "modulator = \"dopamine\"".to_string()));
+                };
+                if catalogue::with_field(&fmodel, FieldLevelModulator).flatten().is_none() {
+                    return Err(cx.err(span(m), format!("{what}: protein model {fmodel} reads no modulator"), "remove `modulator`, or use protein_pool".to_string()));
+                }
+                if p.region.is_none() {
+                    return Err(cx.err(span(m), format!("{what}: proteins read {mname} in the population's region, but the population has no region"), format!("region = \"NAME\" in population {:?}, and a [[modulator]] with that region and name = \"{mname}\"", p.name.get_ref())));
+                }
+                field_modulators.push((idx, mname.clone(), span(m)));
+            }
             catalogue::with_field(&fmodel, AddField { sim: &mut sim, pop: idx, values: fvalues.clone() })
                 .expect("model found in the catalogue above")
                 .map_err(|e| match e {
@@ -760,6 +783,17 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             }
         };
         // Current- and voltage-based targets take the sign of the weight as the
+    for (pop, mname, at) in field_modulators {
+        let region = pop_regions[pop].clone().expect("checked with the population");
+        let Some(&m) = mod_index.get(&(region.clone(), mname.clone())) else {
+            return Err(cx.err(
+                at,
+                format!("population {}: proteins read {mname}, but region {region:?} has no modulator {mname:?}", sim.population_name(pop)),
+                format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
+            ));
+        };
+        sim.bind_field_modulator(pop, m).map_err(|e| cx.err(at, e.to_string(), None))?;
+    }
         // port (NEST convention); an inhibitory projection must then be negative.
         if receptor == Receptor::Inhibitory && weight_dim != Dimension::Conductance && weight > 0.0 {
             return Err(cx.err(
@@ -929,7 +963,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         proj_index.insert(name.clone(), idx);
         match (sim.projection(idx).modulator(), &pr.modulator) {
             (None, Some(m)) => {
-                return Err(cx.err(span(m), format!("{what}: synapse model {model} reads no modulator"), "remove `modulator`, or use a modulated model such as stdp_dopamine".to_string()))
+                return Err(cx.err(span(m), format!("{what}: synapse model {model} reads no modulator"), "remove `modulator`, or use a modulated model such as stdp_dopamine or tagging_capture".to_string()))
             }
             (None, None) => {}
             (Some(default), chosen) => {
@@ -978,6 +1012,25 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let pop = find_pop(&st.target, &format!("stimulus {}", si + 1))?;
         let what = format!("stimulus {} ({})", si + 1, st.target.get_ref());
         let neurons = neuron_list(&cx, st.neurons.as_ref(), sim.population_size(pop), &what)?;
+            (None, Some(m)) if sim.projection(idx).level_modulator().is_some() => {
+                // Optional binding: the level of the modulator sets some parameters.
+                let mname = m.get_ref().clone();
+                let Some(region) = &pop_regions[post] else {
+                    return Err(cx.err(
+                        span(m),
+                        format!("{what}: synapse model {model} reads {mname} in the region of population {:?}, which has no region", pr.to.get_ref()),
+                        format!("region = \"NAME\" in population {:?}, and a [[modulator]] with that region and name = \"{mname}\"", pr.to.get_ref()),
+                    ));
+                };
+                let Some(&mi) = mod_index.get(&(region.clone(), mname.clone())) else {
+                    return Err(cx.err(
+                        span(m),
+                        format!("{what}: synapse model {model} reads {mname}, but region {region:?} has no modulator {mname:?}"),
+                        format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
+                    ));
+                };
+                sim.bind_level_modulator(idx, mi).map_err(|e| cx.err(span(m), e.to_string(), None))?;
+            }
         compile_stimulus(&cx, &mut sim, st, stim_span, pop, neurons, seed, si, &what, &find_pop, &mut markers)?;
     }
 

@@ -17,17 +17,36 @@
 //!
 //! A protein-synthesis inhibitor (anisomycin) sets `alpha = 0`.
 //!
+//! **Neuromodulated threshold** (Lehr, Luboeinski & Tetzlaff 2022): when the
+//! protocol binds a modulator of the population's region to the pool
+//! (`proteins = { ..., modulator = "dopamine" }`), the threshold in effect is
+//!
+//! ```text
+//! theta_eff = theta_pro / (1 + nm_gain * max(level, 0))      level = tonic + phasic
+//! ```
+//!
+//! sampled at every slow tick and held until the next one. Lehr et al. use
+//! `theta_pro(nm) = h0 / (nm + 0.001)` (their code, `getThetaProC_Clopath2008`
+//! in jlubo/memory-consolidation-stc, after Clopath et al. 2008), which is this
+//! form with `theta_pro = 1000 h0` and `nm_gain = 1000`; that calibration is
+//! for recurrent networks whose neurons sum the early changes of many
+//! synapses. `nm_gain = 0` (default) leaves the threshold at `theta_pro`
+//! whatever the level. A D1/D5 receptor antagonist (SCH23390) sets
+//! `nm_gain = 0`.
+//!
 //! | parameter      | unit | default  | meaning |
 //! |----------------|------|----------|---------|
 //! | theta_pro      | mV   | 2.10037  | synthesis threshold on the summed early change |
 //! | tau_p          | ms   | 3600000  | protein time constant (1 h) |
 //! | alpha          | 1    | 1        | synthesis amplitude (0 blocks synthesis) |
 //! | separate_pools | 1    | 0        | 1: separate LTP- and LTD-related pools |
+//! | nm_gain        | 1    | 0        | threshold lowering per unit of the bound modulator's level |
 //!
 //! References: Luboeinski J, Tetzlaff C (2021) Commun Biol 4:275,
 //! doi:10.1038/s42003-021-01778-y (protein dynamics, Table 1);
 //! Li Y, Kulvicius T, Tetzlaff C (2016) PLoS ONE 11:e0161679;
-//! Frey U, Morris RGM (1997) Nature 385:533.
+//! Frey U, Morris RGM (1997) Nature 385:533; Lehr AB, Luboeinski J, Tetzlaff C
+//! (2022) Sci Rep, doi:10.1038/s41598-022-22430-7 (neuromodulated threshold).
 
 use engram_core::model::FieldModel;
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues, StateVar};
@@ -49,6 +68,8 @@ pub struct Params {
     pub alpha: f64,
     /// Two pools instead of one.
     pub separate: bool,
+    /// Threshold lowering per unit of modulator level.
+    pub nm_gain: f64,
 }
 
 /// Per-neuron state: the two pool levels (equal when pools are shared).
@@ -65,6 +86,7 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "tau_p", dim: Time, default: 3_600_000.0, bound: Bound::Positive, doc: "protein time constant" },
     FieldSpec { name: "alpha", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "synthesis amplitude (0 = synthesis blocked)" },
     FieldSpec { name: "separate_pools", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "1: separate LTP- and LTD-related pools; 0: one shared pool" },
+    FieldSpec { name: "nm_gain", dim: Dimensionless, default: 0.0, bound: Bound::NonNegative, doc: "with a bound modulator: theta_pro / (1 + nm_gain max(level, 0)) is the threshold in effect (0 = no effect; SCH23390 sets 0)" },
 ];
 
 const STATE_VARS: &[StateVar] = &[
@@ -91,13 +113,16 @@ impl FieldModel for ProteinPool {
         equations: "tau_p dp/dt = -p + alpha H(drive - theta_pro)
 drive = sum over the neuron's synapses of |h - h0|
 separate_pools = 1: p_ltp driven by sum max(h - h0, 0), p_ltd by sum max(h0 - h, 0)
-closed form between slow ticks: p = p_inf + (p0 - p_inf) exp(-t/tau_p)",
+closed form between slow ticks: p = p_inf + (p0 - p_inf) exp(-t/tau_p)
+bound modulator (modulator = \"dopamine\"): theta_pro -> theta_pro / (1 + nm_gain max(level, 0)),
+    level sampled at each slow tick (Lehr et al. 2022: theta_pro = 1000 h0, nm_gain = 1000)",
         fields: FIELDS,
         state_vars: STATE_VARS,
         references: &[
             "Luboeinski J, Tetzlaff C (2021) Memory consolidation and improvement by synaptic tagging and capture in recurrent neural networks. Commun Biol 4:275. doi:10.1038/s42003-021-01778-y",
             "Li Y, Kulvicius T, Tetzlaff C (2016) Induction and consolidation of calcium-based homo- and heterosynaptic potentiation and depression. PLoS ONE 11:e0161679. doi:10.1371/journal.pone.0161679",
             "Frey U, Morris RGM (1997) Synaptic tagging and long-term potentiation. Nature 385:533-536. doi:10.1038/385533a0",
+            "Lehr AB, Luboeinski J, Tetzlaff C (2022) Neuromodulator-dependent synaptic tagging and capture retroactively controls neural coding in spiking neural networks. Sci Rep. doi:10.1038/s41598-022-22430-7",
         ],
     };
 
@@ -107,7 +132,17 @@ closed form between slow ticks: p = p_inf + (p0 - p_inf) exp(-t/tau_p)",
             tau_p: v.get("tau_p"),
             alpha: v.get("alpha"),
             separate: v.get("separate_pools") >= 0.5,
+            nm_gain: v.get("nm_gain"),
         })
+    }
+
+    const LEVEL_MODULATOR: Option<&'static str> = Some("dopamine");
+
+    fn at_level(p: &Params, level: f64) -> Params {
+        if p.nm_gain == 0.0 {
+            return p.clone();
+        }
+        Params { theta_pro: p.theta_pro / (1.0 + p.nm_gain * level.max(0.0)), ..p.clone() }
     }
 
     fn synthesis(p: &Params, drive: [f64; 2]) -> [bool; 2] {
@@ -162,5 +197,20 @@ mod tests {
         // below threshold: decay only
         ProteinPool::advance(&p, &mut a, [1.0, 0.0], 3_600_000.0);
         assert!((a.p_ltp - s.p_ltp * (-1.0f64).exp()).abs() < 1e-12);
+    }
+
+    /// The bound modulator lowers the threshold as theta_pro / (1 + k level);
+    /// with k = 0, or a negative level, the parameters are unchanged.
+    #[test]
+    fn issue6_modulator_lowers_the_synthesis_threshold() {
+        let v = ProteinPool::INFO.resolve([("nm_gain", 4.0)]).unwrap();
+        let p = ProteinPool::params(&v).unwrap();
+        let q = ProteinPool::at_level(&p, 0.5);
+        assert!((q.theta_pro - p.theta_pro / 3.0).abs() < 1e-12);
+        assert!(!ProteinPool::synthesis(&p, [1.0, 0.0])[0]);
+        assert!(ProteinPool::synthesis(&q, [1.0, 0.0])[0]);
+        assert_eq!(ProteinPool::at_level(&p, -2.0), p);
+        let off = ProteinPool::params(&ProteinPool::INFO.defaults()).unwrap();
+        assert_eq!(ProteinPool::at_level(&off, 10.0), off);
     }
 }

@@ -26,6 +26,23 @@
 //! inhibition), `c_pre = 0` (NMDA receptor block, APV); protein synthesis is
 //! blocked on the neuron's `protein_pool` (anisomycin: `alpha = 0`).
 //!
+//! **Noradrenaline (β-adrenergic receptors).** When the protocol binds a
+//! modulator of the target's region (`modulator = "noradrenaline"` on the
+//! projection), the potentiation threshold in effect is
+//!
+//! ```text
+//! occ = L / (L + K_beta)                       L = max(level, 0), level = tonic + phasic
+//! theta_p_eff = theta_d + (theta_p - theta_d) (1 - beta_gain occ)
+//! ```
+//!
+//! sampled at every slow tick and held until the next: β-adrenergic activation
+//! lowers the threshold for LTP induction (Thomas, Moody, Makhinson & O'Dell
+//! 1996), never below the depression threshold.
+//! `beta_gain = 0` (default) leaves `theta_p` unchanged; propranolol sets it to 0.
+//! Calcium above `theta_d` lasts only ~100 ms after a spike, so the sampled
+//! threshold is exact for tetani delivered while the level changes slowly
+//! compared with the slow clock.
+//!
 //! | parameter  | unit | default  | meaning |
 //! |------------|------|----------|---------|
 //! | tau_c      | ms   | 48.8     | calcium time constant |
@@ -47,6 +64,8 @@
 //! | tag_block  | 1    | 0        | 1: tags cannot be set |
 //! | zip        | 1    | 0        | 1: late-phase maintenance blocked |
 //! | tau_zip    | ms   | 3600000  | decay of z while maintenance is blocked |
+//! | beta_gain  | 1    | 0        | fraction of theta_p − theta_d removed at full β-adrenergic occupancy |
+//! | K_beta     | 1    | 1        | modulator level at half occupancy |
 //!
 //! The initial early weight is the projection's `weight` (normally `h0`); z starts at 0.
 //!
@@ -54,7 +73,8 @@
 //! doi:10.1371/journal.pone.0161679; Luboeinski J, Tetzlaff C (2021) Commun Biol
 //! 4:275, doi:10.1038/s42003-021-01778-y (parameters, Table 1); Graupner M, Brunel N
 //! (2012) PNAS 109:3991 (calcium rule); Frey U, Morris RGM (1997) Nature 385:533;
-//! Pastalkova E et al. (2006) Science 313:1141 (ZIP).
+//! Pastalkova E et al. (2006) Science 313:1141 (ZIP); Thomas MJ, Moody TD,
+//! Makhinson M, O'Dell TJ (1996) Neuron 17:475 (β-adrenergic LTP threshold).
 
 use engram_core::model::{PostSpike, PreSpike, SlowTick, SynapseModel};
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues, StateVar};
@@ -89,6 +109,8 @@ pub struct Params {
     pub tag_block: bool,
     pub zip: bool,
     pub tau_zip: f64,
+    pub beta_gain: f64,
+    pub k_beta: f64,
 }
 
 /// Most presynaptic calcium jumps that can be pending at once (t_c_delay / ISI).
@@ -135,6 +157,8 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "tag_block", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "1: tags cannot be set (tag blocker)" },
     FieldSpec { name: "zip", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "1: late-phase maintenance blocked (ZIP-like)" },
     FieldSpec { name: "tau_zip", dim: Time, default: 3_600_000.0, bound: Bound::Positive, doc: "decay time constant of z while maintenance is blocked" },
+    FieldSpec { name: "beta_gain", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "with a bound modulator (noradrenaline): fraction of theta_p - theta_d removed at full beta-adrenergic occupancy (0 = no effect; propranolol sets 0)" },
+    FieldSpec { name: "K_beta", dim: Dimensionless, default: 1.0, bound: Bound::Positive, doc: "modulator level at half beta-adrenergic occupancy" },
 ];
 
 const SYN_VARS: &[StateVar] = &[
@@ -228,6 +252,8 @@ tau_h dh/dt = 0.1 (h0 - h) + gamma_p (h_max - h) H(c - theta_p) - gamma_d h H(c 
 LTP tag while h - h0 > theta_tag;  LTD tag while h0 - h > theta_tag   (none if tag_block = 1)
 tau_z dz/dt = p_ltp (z_max - z) [LTP tag] - p_ltd (z - z_min) [LTD tag]   (p: protein_pool)
 zip = 1: additionally dz/dt = -z/tau_zip
+bound modulator (modulator = \"noradrenaline\"), level L sampled at each slow tick:
+    theta_p -> theta_d + (theta_p - theta_d) (1 - beta_gain L/(L + K_beta))
 transmitted efficacy w = h + h0 z
 fast state exact between events (closed-form threshold crossings, exact OU noise steps);
 slow state on the slow clock, or in closed form to the next switch while quiet",
@@ -239,6 +265,7 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
             "Graupner M, Brunel N (2012) Calcium-based plasticity model explains sensitivity of synaptic changes to spike pattern, rate, and dendritic location. PNAS 109:3991-3996",
             "Frey U, Morris RGM (1997) Synaptic tagging and long-term potentiation. Nature 385:533-536",
             "Pastalkova E et al. (2006) Storage of spatial information by the maintenance mechanism of LTP. Science 313:1141-1144",
+            "Thomas MJ, Moody TD, Makhinson M, O'Dell TJ (1996) Activity-dependent beta-adrenergic modulation of low frequency stimulation induced LTP in the hippocampal CA1 region. Neuron 17:475-482",
         ],
     };
     const SYN_VARS: &'static [StateVar] = SYN_VARS;
@@ -266,6 +293,8 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
             tag_block: v.get("tag_block") >= 0.5,
             zip: v.get("zip") >= 0.5,
             tau_zip: v.get("tau_zip"),
+            beta_gain: v.get("beta_gain"),
+            k_beta: v.get("K_beta"),
         };
         if p.theta_p <= p.theta_d {
             return Err(CoreError::Inconsistent(format!(
@@ -281,6 +310,17 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
 
     fn post_tau_ms(_: &Params) -> Option<f64> {
         None
+    }
+
+    const LEVEL_MODULATOR: Option<&'static str> = Some("noradrenaline");
+
+    fn at_level(p: &Params, level: f64) -> Params {
+        if p.beta_gain == 0.0 {
+            return p.clone();
+        }
+        let l = level.max(0.0);
+        let occ = l / (l + p.k_beta);
+        Params { theta_p: p.theta_d + (p.theta_p - p.theta_d) * (1.0 - p.beta_gain * occ), ..p.clone() }
     }
 
     fn init(_: &Params, weight: f64) -> Result<Syn, CoreError> {
@@ -437,5 +477,21 @@ mod tests {
         let mut u = TaggingCapture::init(&p, p.h0).unwrap();
         TaggingCapture::slow_apply(&p, &mut u, &mut w, &tick);
         assert_eq!(u.z, 0.0);
+    }
+
+    /// Noradrenaline lowers theta_p by beta_gain times the occupancy of the
+    /// theta_p - theta_d gap, never below theta_d; beta_gain = 0 changes nothing.
+    #[test]
+    fn issue6_beta_adrenergic_occupancy_lowers_theta_p() {
+        let v = TaggingCapture::INFO.resolve([("beta_gain", 0.5), ("K_beta", 2.0)]).unwrap();
+        let p = TaggingCapture::params(&v).unwrap();
+        let q = TaggingCapture::at_level(&p, 2.0); // half occupancy
+        assert!((q.theta_p - (p.theta_d + (p.theta_p - p.theta_d) * 0.75)).abs() < 1e-12);
+        let full = TaggingCapture::params(&TaggingCapture::INFO.resolve([("beta_gain", 1.0)]).unwrap()).unwrap();
+        let r = TaggingCapture::at_level(&full, 1e12);
+        assert!(r.theta_p >= r.theta_d && r.theta_p - r.theta_d < 1e-9);
+        assert_eq!(TaggingCapture::at_level(&p, -1.0), p);
+        let off = params(false);
+        assert_eq!(TaggingCapture::at_level(&off, 5.0), off);
     }
 }
