@@ -104,6 +104,10 @@ pub struct Params {
     pub ca: f64,
     /// Autophosphorylation rate [1/ms].
     pub k1: f64,
+    /// Spreading rate per site, k1 f(ca) [1/ms].
+    pub spread: f64,
+    /// Initiation rate per site, k1 f(ca)² [1/ms].
+    pub init: f64,
     /// Calmodulin half activation [µM].
     pub k_h1: f64,
     /// Hill coefficient.
@@ -149,8 +153,8 @@ pub struct Syn {
     a_drawn: f64,
     /// Efficacy at phi = 0.
     w0: f64,
-    /// Noise stream key and blocks drawn so far.
-    key: u64,
+    /// The synapse's noise stream and blocks drawn so far.
+    stream: Stream,
     draws: u64,
     /// Current label (true: UP).
     up: bool,
@@ -181,7 +185,7 @@ impl Default for Syn {
             t_last: 0.0,
             a_drawn: f64::NAN,
             w0: 0.0,
-            key: 0,
+            stream: Stream::new(0, Purpose::Noise, 0),
             draws: 0,
             up: false,
             n_up: 0,
@@ -250,16 +254,15 @@ enum Site {
 
 impl CamkiiSwitch {
     /// Calmodulin activation f(Ca).
-    fn f_ca(p: &Params) -> f64 {
-        let x = (p.ca / p.k_h1).powf(p.n_h);
+    fn f_ca(ca: f64, k_h1: f64, n_h: f64) -> f64 {
+        let x = (ca / k_h1).powf(n_h);
         x / (1.0 + x)
     }
 
     /// Propensities [1/ms]: (spreading per site, initiation per site, PP1 per phosphorylated subunit).
     fn rates(p: &Params, s: &Syn) -> (f64, f64, f64) {
-        let f = Self::f_ca(p);
         let dep = if s.s_p == 0 { 0.0 } else { p.k2 * p.pp1_n / (p.km_n + s.s_p as f64) };
-        (p.k1 * f, p.k1 * f * f, dep)
+        (p.spread, p.init, dep)
     }
 
     fn total(p: &Params, s: &Syn) -> f64 {
@@ -312,6 +315,14 @@ impl CamkiiSwitch {
     fn find_site(p: &Params, s: &Syn, kind: Site, mut j: u32) -> (usize, u32) {
         for k in 0..p.n_holo {
             let h = s.holo[k];
+            if let Site::Phos = kind {
+                // Skip whole holoenzymes by their count of phosphorylated subunits.
+                let c = h.count_ones();
+                if j >= c {
+                    j -= c;
+                    continue;
+                }
+            }
             for r in 0..2 {
                 let m = (h >> (r * RING)) & RING_MASK;
                 let nb = ((m << 1) | (m >> (RING - 1))) & RING_MASK;
@@ -346,7 +357,7 @@ impl CamkiiSwitch {
 
     /// Two uniforms in [0, 1) from the synapse's stream (one Philox block).
     fn uniforms(s: &mut Syn) -> (f64, f64) {
-        let b = Stream::new(s.key, Purpose::Noise, 0).block(s.draws);
+        let b = s.stream.block(s.draws);
         s.draws += 1;
         (to_unit(b[0], b[1]), to_unit(b[2], b[3]))
     }
@@ -467,10 +478,14 @@ the next reaction time is stored, so results do not depend on how often the syna
             return Err(CoreError::Inconsistent(format!("theta_down ({theta_down}) must be below theta_up ({theta_up})")));
         }
         let volume = n / v.get("camkii");
+        let k1 = v.get("k1") * 1e-3;
+        let f = Self::f_ca(v.get("ca"), v.get("K_H1"), v.get("n_H"));
         Ok(Params {
+            spread: k1 * f,
+            init: k1 * f * f,
             n_holo: n as usize,
             ca: v.get("ca"),
-            k1: v.get("k1") * 1e-3,
+            k1,
             k_h1: v.get("K_H1"),
             n_h: v.get("n_H"),
             k2: v.get("k2") * 1e-3,
@@ -495,7 +510,7 @@ the next reaction time is stored, so results do not depend on how often the syna
     }
 
     fn set_noise_key(syn: &mut Syn, key: u64) {
-        syn.key = key;
+        syn.stream = Stream::new(key, Purpose::Noise, 0);
     }
 
     fn init_alternative_fraction(p: &Params) -> f64 {
@@ -632,7 +647,7 @@ mod tests {
         let mut p = params(&[("n_holo", 5.0)]);
         let mut s = syn(&p, 5, false);
         for i in 1..=60 {
-            p.ca = if i % 7 == 0 { 2.0 } else { 0.1 };
+            p = params(&[("n_holo", 5.0), ("ca", if i % 7 == 0 { 2.0 } else { 0.1 })]);
             CamkiiSwitch::advance_to(&p, &mut s, i as f64 * 600_000.0);
             let mut r = s;
             CamkiiSwitch::recount(&p, &mut r);
