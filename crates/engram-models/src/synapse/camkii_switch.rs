@@ -49,11 +49,12 @@
 //! - the defaults are this implementation's calibration, chosen so that the
 //!   published behaviour holds (bistable at resting calcium; a 2 s pulse of
 //!   2 µM switches 16 holoenzymes UP; 8 holoenzymes switch spontaneously on a
-//!   time scale of days; UP lifetime exponential in `n_holo`). The rate
+//!   time scale of weeks; UP lifetime exponential in `n_holo`). The rate
 //!   structure (f² for initiation, f for spreading, saturable PP1, turnover of
-//!   one holoenzyme per 30 h) follows the papers; the kinetic constants k1 = 0.5 s⁻¹,
-//!   K_H1 = 0.7 µM and n_H = 3 are of the same order as theirs, while k2, pp1,
-//!   K_M and camkii were tuned here (see docs/models/camkii_switch.md).
+//!   one holoenzyme per 30 h) follows the papers; K_H1 = 0.7 µM, n_H = 3 and the
+//!   resting 0.1 µM calcium are of the order of theirs, while k1, k2, pp1, K_M
+//!   and camkii were chosen here (calibration table and measured lifetimes in
+//!   docs/models/camkii_switch.md).
 //!
 //! | parameter    | unit | default | meaning |
 //! |--------------|------|---------|---------|
