@@ -152,3 +152,22 @@ fn issue5_camkii_threads_and_fast_forward_are_bit_identical() {
     assert_bit_identical(&stepped, &fast);
     assert_bit_identical(&fast, &two);
 }
+
+/// Errors in the model's parameters are load errors with a message, not panics.
+#[test]
+fn issue5_camkii_bad_parameters_are_load_errors() {
+    for (bad, needle) in [
+        ("n_holo = 2.5", "whole number"),
+        ("n_holo = 40", "n_holo"),
+        ("n_holo = 8, theta_down = 0.7", "theta_down"),
+        ("n_holo = 8, ca = \"2 mV\"", "ca"),
+    ] {
+        let text = SMALL.replace("n_holo = 8, ca = \"0.25 uM\"", bad);
+        assert_ne!(text, SMALL);
+        let err = match parse_str("bad.toml", &text, &[], RunOverrides::default()) {
+            Ok(_) => panic!("{bad}: accepted"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(needle), "{bad}: {err}");
+    }
+}
