@@ -20,10 +20,12 @@
 //! | `endocytosis_block` | dynamin/clathrin endocytosis of AMPA receptors | synapses | `endo_block = 1` (`ampar_trafficking`): no receptor endocytosis |
 //! | `propranolol` | β-adrenergic receptors (antagonist) | synapses | `beta_gain = 0` (`tagging_capture`): noradrenaline no longer lowers `theta_p` |
 //! | `sch23390`    | dopamine D1/D5 receptors (antagonist) | protein pools | `nm_gain = 0` (`protein_pool`): the modulator no longer lowers `theta_pro` |
+//! | `scopolamine` | muscarinic acetylcholine receptors (antagonist) | synapses | `ach_suppression = 0` (`static`): acetylcholine no longer suppresses transmission |
 //!
 //! The receptor antagonists remove the effect of a modulator bound to the
 //! model (`modulator = ...`); they name the receptor, so bind the modulator that
-//! acts on it (noradrenaline for `propranolol`, dopamine for `sch23390`).
+//! acts on it (noradrenaline for `propranolol`, dopamine for `sch23390`,
+//! acetylcholine for `scopolamine`).
 //!
 //! On `ampar_trafficking`, `kn93` sets the kinase activation `gamma_k = 0`,
 //! `okadaic_acid` and `fk506` the phosphatase activation `gamma_pp = 0`, and `apv`
@@ -205,6 +207,17 @@ pub const DRUGS: &[Drug] = &[
         references: &[
             "Frey U, Schroeder H, Matthies H (1990) Brain Res 522:69-75",
             "Lehr AB, Luboeinski J, Tetzlaff C (2022) Sci Rep, doi:10.1038/s41598-022-22430-7",
+        ],
+    },
+    Drug {
+        name: "scopolamine",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "static", sets: &[("ach_suppression", 0.0)] }],
+        effect: "muscarinic acetylcholine receptor antagonist: acetylcholine no longer suppresses synaptic transmission",
+        concentration: "10 uM",
+        references: &[
+            "Hasselmo ME, Schnell E (1994) J Neurosci 14:3898-3914",
+            "Hasselmo ME (2006) Curr Opin Neurobiol 16:710-715",
         ],
     },
 ];

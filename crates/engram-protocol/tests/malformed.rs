@@ -730,6 +730,45 @@ region = "ca1"
         case("issue6_empty_region_name", Replace("name = \"post\"\nsize = 1\n", "name = \"post\"\nsize = 1\nregion = \"\"\n"))
             .at(9, 10)
             .msg("region name must not be empty"),
+        // --- issue 6 item 3: level-modulated parameters (proteins and synapses read a region's modulator) ----
+        case("issue6_level_modulated_synapse_without_that_modulator", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"static\", ach_suppression = 0.5"), ("delay = \"1 ms\"\n", "delay = \"1 ms\"\nmodulator = \"acetylcholine\"\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n")]))
+            .at(25, 13)
+            .msg("synapse model static reads acetylcholine, but region \"ca1\" has no modulator \"acetylcholine\"")
+            .accepts("dopamine in ca1"),
+        case("issue6_protein_modulator_without_region", Replace("V_reset = \"-70 mV\" }\n", "V_reset = \"-70 mV\" }\nproteins = { model = \"protein_pool\", modulator = \"dopamine\" }\n"))
+            .at(11, 50)
+            .msg("proteins read dopamine in the population's region, but the population has no region")
+            .accepts("region = \"NAME\" in population \"post\""),
+        case("issue6_protein_modulator_missing_in_region", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("V_reset = \"-70 mV\" }\n", "V_reset = \"-70 mV\" }\nproteins = { model = \"protein_pool\", modulator = \"dopamine\" }\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"noradrenaline\"\ntau = \"200 ms\"\n")]))
+            .at(12, 50)
+            .msg("proteins read dopamine, but region \"ca1\" has no modulator \"dopamine\"")
+            .accepts("noradrenaline in ca1"),
+        case("issue6_protein_modulator_on_a_field_that_reads_none", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("V_reset = \"-70 mV\" }\n", "V_reset = \"-70 mV\" }\nproteins = { model = \"tagtric_trigger\", modulator = \"dopamine\" }\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n")]))
+            .at(12, 53)
+            .msg("protein model tagtric_trigger reads no modulator")
+            .accepts("use protein_pool"),
+        case("issue6_protein_modulator_not_a_name", Replace("V_reset = \"-70 mV\" }\n", "V_reset = \"-70 mV\" }\nproteins = { model = \"protein_pool\", modulator = 3 }\n"))
+            .at(11, 50)
+            .msg("proteins modulator must be a name"),
+        case("issue6_propranolol_on_a_model_without_beta_receptors", Append("\n[[intervention]]\nname = \"beta block\"\ntarget = \"projection.S1\"\ndrug = \"propranolol\"\nfrom = \"0 ms\"\n"))
+            .at(58, 8)
+            .msg("propranolol has no documented effect on model stdp_pair")
+            .accepts("tagging_capture"),
     ]
 }
 
