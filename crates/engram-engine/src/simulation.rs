@@ -31,7 +31,9 @@
 //!    then every slow synapse is brought to the present and the new tags and
 //!    protein drive are set for the next interval. Every synapse that reads a
 //!    modulator is brought to the present too (closed form), and the modulator
-//!    archives forget the releases before it.
+//!    archives forget the releases before it. Last, projections and fields
+//!    bound to a modulator by their parameters (`LEVEL_MODULATOR`) get the
+//!    parameters at the level of this stamp, held until the next tick.
 //! 7. **Probes**: samples are taken with stamp `s + 1`.
 //! 8. **Guards**: non-finite state and runaway rates stop the run with an error.
 //!
@@ -50,6 +52,10 @@
 //!
 //! Tie rules that follow: a presynaptic and a postsynaptic spike in the same step
 //! never pair through the archive in that step (the delay is at least one step);
+//! A protein pool whose threshold follows a modulator is probed, in the
+//! bisection, with the threshold at the level of each probed time, so the jump
+//! ends where synthesis would switch off as the level decays; parameters set by
+//! a level are sampled again at the end of each jump (jumps stop at releases).
 //! input delivered with delay `d` from a spike in step `s` first changes the
 //! postsynaptic state in step `s + d` and the membrane potential from `s + d + 1`
 //! (for the exactly integrated LIF models).
