@@ -27,6 +27,8 @@ pub enum Purpose {
     Delays = 5,
     /// Noise inside models.
     Noise = 6,
+    /// Delays of reward-contingent modulator releases (one stream per release source).
+    Reward = 7,
 }
 
 const M0: u32 = 0xD251_1F53;

@@ -14,7 +14,10 @@
 //!
 //! 4a. **Modulators**: releases with stamp `s + 1` are added to the modulator
 //!    fields: fixed releases at that time, and releases caused by spikes with
-//!    stamp `s + 1 − delay` (this step's spikes when the delay is 0).
+//!    stamp `s + 1 − delay` (this step's spikes when the delay is 0). Reward
+//!    contingencies look at this step's spikes (the presynaptic neuron's first,
+//!    so a pre and a post spike in the same step do not count as a pair) and
+//!    schedule their delayed releases.
 //!
 //! 4b. **Fast synaptic dynamics**: for projections whose synapse model sets
 //!    `STEP_FAST`, every synapse whose presynaptic neuron spiked in this step or
@@ -62,11 +65,12 @@
 
 use engram_core::model::{FieldModel, InputKind, NeuronModel, SynapseModel};
 use engram_core::params::ParamValues;
+use engram_core::rng::{Purpose, Stream};
 use engram_core::time::{Clock, Dt, Step};
 
 use crate::error::EngineError;
 use crate::field::{Field, FieldDyn};
-use crate::modulator::{ModSlot, ModulatorSpec, Release, SpikeRelease};
+use crate::modulator::{Contingency, ModSlot, ModulatorSpec, Release, SpikeRelease};
 use crate::population::{Population, PopulationDyn};
 use crate::probe::{Probe, ProbeKind};
 use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec};
@@ -407,8 +411,45 @@ impl Simulation {
                 };
                 slot.sources.push(SpikeRelease { pop, mask, delay, amount });
             }
+            Release::Contingency { pre, pre_neuron, post, post_neuron, window, delay_min, delay_max, amount } => {
+                for (pop, n) in [(pre, pre_neuron), (post, post_neuron)] {
+                    let size = self.pops[pop].body.size();
+                    if n as usize >= size {
+                        return Err(EngineError::BadModulator {
+                            modulator: self.mods[m].name.clone(),
+                            reason: format!("neuron {n} is outside population {} (size {size})", self.pops[pop].name),
+                        });
+                    }
+                }
+                if window == 0 || delay_max < delay_min {
+                    return Err(EngineError::BadModulator {
+                        modulator: self.mods[m].name.clone(),
+                        reason: format!("a contingency needs a window of at least one step and delay_max >= delay_min (window {window}, delays {delay_min} to {delay_max} steps)"),
+                    });
+                }
+                let entity = ((m as u64) << 32) | self.mods[m].contingencies.len() as u64;
+                let stream = Stream::new(self.seed, Purpose::Reward, entity);
+                self.mods[m].contingencies.push(Contingency {
+                    pre,
+                    pre_neuron,
+                    post,
+                    post_neuron,
+                    window,
+                    delay_min,
+                    delay_max,
+                    amount,
+                    stream,
+                    draws: 0,
+                    last_pre: None,
+                });
+            }
         }
         Ok(())
+    }
+
+    /// Rewards scheduled so far by the contingencies of modulator `m`.
+    pub fn contingent_rewards(&self, m: usize) -> u64 {
+        self.mods[m].contingencies.iter().map(|c| c.draws).sum()
     }
 
     /// Makes projection `proj` (of a modulated synapse model) read modulator `m`.
@@ -434,6 +475,16 @@ impl Simulation {
         (&self.mods[m].name, &self.mods[m].modulator)
     }
 
+    /// The modulator whose level sets the parameters of projection `proj`, if bound.
+    pub fn level_binding(&self, proj: usize) -> Option<usize> {
+        self.projs[proj].level.map(|l| l.0)
+    }
+
+    /// The modulator whose level sets the parameters of population `pop`'s field, if bound.
+    pub fn field_level_binding(&self, pop: usize) -> Option<usize> {
+        self.pops[pop].field_level
+    }
+
     /// Number of modulator fields.
     pub fn n_modulators(&self) -> usize {
         self.mods.len()
@@ -454,6 +505,7 @@ impl Simulation {
                     + m.timed.capacity() * std::mem::size_of::<(Step, f64)>()
                     + m.pending.len() * 2 * std::mem::size_of::<(Step, f64)>()
                     + m.sources.iter().map(|s| std::mem::size_of::<SpikeRelease>() + s.mask.as_ref().map_or(0, Vec::capacity)).sum::<usize>()
+                    + m.contingencies.capacity() * std::mem::size_of::<Contingency>()
             })
             .sum()
     }
@@ -685,6 +737,11 @@ impl Simulation {
                 };
                 if n > 0 {
                     *m.pending.entry(s + 1 + src.delay).or_insert(0.0) += n as f64 * src.amount;
+                }
+            }
+            for c in m.contingencies.iter_mut() {
+                if let Some(at) = c.check(s + 1, &self.pops[c.pre].spikes, &self.pops[c.post].spikes) {
+                    *m.pending.entry(at).or_insert(0.0) += c.amount;
                 }
             }
             m.apply_due(s + 1);

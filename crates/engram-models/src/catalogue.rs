@@ -10,7 +10,7 @@ use engram_core::model::{FieldModel, NeuronModel, SynapseModel};
 use engram_core::params::ModelInfo;
 
 use crate::neuron::{
-    adex::Adex, adex_psc_delta::AdexPscDelta, lif_cond_exp::LifCondExp, lif_psc_delta::LifPscDelta, lif_psc_exp::LifPscExp, spike_source::SpikeSource,
+    adex::Adex, adex_psc_delta::AdexPscDelta, izhikevich::Izhikevich, lif_cond_exp::LifCondExp, lif_psc_delta::LifPscDelta, lif_psc_exp::LifPscExp, spike_source::SpikeSource,
 };
 use crate::proteins::protein_pool::ProteinPool;
 use crate::proteins::tagtric_trigger::TagtricTrigger;
@@ -44,7 +44,7 @@ pub trait SynapseVisitor {
 
 /// Metadata of every neuron model, in catalogue order.
 pub const NEURON_MODELS: &[ModelInfo] =
-    &[LifPscExp::INFO, LifPscDelta::INFO, LifCondExp::INFO, Adex::INFO, AdexPscDelta::INFO, SpikeSource::INFO];
+    &[LifPscExp::INFO, LifPscDelta::INFO, LifCondExp::INFO, Adex::INFO, AdexPscDelta::INFO, Izhikevich::INFO, SpikeSource::INFO];
 
 /// Metadata of every synapse model, in catalogue order.
 pub const SYNAPSE_MODELS: &[ModelInfo] = &[
@@ -75,6 +75,7 @@ pub fn with_neuron<V: NeuronVisitor>(name: &str, v: V) -> Option<V::Output> {
         "lif_cond_exp" => v.visit::<LifCondExp>(),
         "adex" => v.visit::<Adex>(),
         "adex_psc_delta" => v.visit::<AdexPscDelta>(),
+        "izhikevich" => v.visit::<Izhikevich>(),
         "spike_source" => v.visit::<SpikeSource>(),
         _ => return None,
     })

@@ -30,6 +30,11 @@
 //! On `ampar_trafficking`, `kn93` sets the kinase activation `gamma_k = 0`,
 //! `okadaic_acid` and `fk506` the phosphatase activation `gamma_pp = 0`, and `apv`
 //! sets `c_pre = 0`.
+//!
+//! On `camkii_switch`, `kn93` sets the autophosphorylation rate `k1 = 0` (every
+//! phosphorylation step there needs Ca/calmodulin) and `okadaic_acid` the PP1
+//! rate `k2 = 0`; `fk506` has no target there (PP1 does not depend on
+//! calcineurin in that model).
 
 /// What a drug acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +234,16 @@ pub fn drug(name: &str) -> Option<&'static Drug> {
 
 /// Names of all drugs, comma separated.
 pub fn names() -> String {
+/// Receptor antagonists and the neuromodulator whose receptors they block.
+const ANTAGONISTS: &[(&str, &str)] = &[("propranolol", "noradrenaline"), ("sch23390", "dopamine"), ("scopolamine", "acetylcholine")];
+
+/// The neuromodulator whose receptors drug `name` blocks (receptor antagonists
+/// only). The protocol requires its target to read that modulator: on a model
+/// bound to another one, or to none, the drug would have no defined effect.
+pub fn blocks(name: &str) -> Option<&'static str> {
+    ANTAGONISTS.iter().find(|a| a.0 == name).map(|a| a.1)
+}
+
     DRUGS.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
 }
 
@@ -253,6 +268,15 @@ mod tests {
 
     #[test]
     fn names_are_unique() {
+    #[test]
+    fn issue6_every_antagonist_is_a_catalogued_drug() {
+        for (d, _) in ANTAGONISTS {
+            assert!(drug(d).is_some(), "{d}");
+        }
+        assert_eq!(blocks("propranolol"), Some("noradrenaline"));
+        assert_eq!(blocks("anisomycin"), None);
+    }
+
         let mut n: Vec<_> = DRUGS.iter().map(|d| d.name).collect();
         n.sort_unstable();
         n.dedup();

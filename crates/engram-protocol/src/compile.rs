@@ -654,6 +654,56 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             let rwhat = format!("{what}: release {}", ri + 1);
             let amount = cx.quantity(&rl.amount, Dimension::Dimensionless, &format!("{rwhat}: amount"))?;
             let timed = rl.at.is_some() || rl.times.is_some() || rl.every.is_some() || rl.from.is_some() || rl.to.is_some();
+            if let Some(ct) = &rl.contingency {
+                if let Some(p) = &rl.population {
+                    return Err(cx.err(span(p), format!("{rwhat}: give either `contingency` or `population`, not both"), "contingency = { pre = ..., post = ... } alone".to_string()));
+                }
+                if timed || rl.neurons.is_some() || rl.delay.is_some() {
+                    return Err(cx.err(
+                        span(ct),
+                        format!("{rwhat}: a `contingency` release takes no release times, `neurons` or `delay` (its delays are `delay_min` and `delay_max`)"),
+                        "contingency = { pre = \"exc\", pre_neuron = 0, post = \"exc\", post_neuron = 1, window = \"20 ms\", delay_min = \"1 s\", delay_max = \"3 s\" }".to_string(),
+                    ));
+                }
+                let ct = ct.get_ref();
+                let cwhat = format!("{rwhat}: contingency");
+                let pre = find_pop(&ct.pre, &cwhat)?;
+                let post = find_pop(&ct.post, &cwhat)?;
+                let neuron = |n: &Sp<i64>, pop: usize, key: &str| {
+                    let size = sim.population_size(pop);
+                    let i = *n.get_ref();
+                    if i < 0 || i as usize >= size {
+                        return Err(cx.err(span(n), format!("{cwhat}: {key} = {i} is outside population {} (size {size})", sim.population_name(pop)), format!("an index from 0 to {}", size.saturating_sub(1))));
+                    }
+                    Ok(i as u32)
+                };
+                let pre_neuron = neuron(&ct.pre_neuron, pre, "pre_neuron")?;
+                let post_neuron = neuron(&ct.post_neuron, post, "post_neuron")?;
+                let steps = |v: &Val, key: &str| -> Result<Step, Diagnostic> {
+                    let what = format!("{cwhat}: {key}");
+                    let ms = cx.ms_non_negative(v, &what)?;
+                    cx.dt.steps(key, ms).map_err(|e| cx.core_err(span(v), &what, e))
+                };
+                let window = steps(&ct.window, "window")?;
+                if window == 0 {
+                    return Err(cx.err(span(&ct.window), format!("{cwhat}: window must be at least one step"), "a positive time, like \"20 ms\"".to_string()));
+                }
+                let delay_min = match &ct.delay_min {
+                    Some(v) => steps(v, "delay_min")?,
+                    None => 0,
+                };
+                let delay_max = match &ct.delay_max {
+                    Some(v) => steps(v, "delay_max")?,
+                    None => delay_min,
+                };
+                if delay_max < delay_min {
+                    let v = ct.delay_max.as_ref().expect("only a given delay_max can be below delay_min");
+                    return Err(cx.err(span(v), format!("{cwhat}: delay_max must not be below delay_min"), "delay_max >= delay_min, like delay_min = \"1 s\", delay_max = \"3 s\"".to_string()));
+                }
+                let release = Release::Contingency { pre, pre_neuron, post, post_neuron, window, delay_min, delay_max, amount };
+                sim.add_release(m, release).map_err(|e| cx.err(span(&md.release[ri]), e.to_string(), None))?;
+                continue;
+            }
             let release = match (&rl.population, timed) {
                 (Some(p), true) => {
                     return Err(cx.err(
@@ -665,7 +715,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 (None, false) => {
                     return Err(cx.err(
                         rl_span,
-                        format!("{rwhat}: needs `population` (a release per spike) or release times"),
+                        format!("{rwhat}: needs `population` (a release per spike), release times or a `contingency`"),
                         "population = \"vta\", or at = \"1 s\", or times = [\"1 s\", \"2 s\"], or every = \"1 s\" with from and to".to_string(),
                     ))
                 }
@@ -1117,6 +1167,19 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             for &(name, value) in effect {
                 let field = info.field(name).expect("drug effects name existing parameters (tested in engram-models)");
                 sets.push((field.name, value));
+            }
+            // A receptor antagonist acts on the effect of the modulator it blocks.
+            if let Some(ligand) = engram_models::drugs::blocks(d.name) {
+                let bound = if key.0 == 1 { sim.level_binding(key.1) } else { sim.field_level_binding(key.1) };
+                let bound = bound.map(|m| sim.modulator_names(m).1.to_string());
+                if bound.as_deref() != Some(ligand) {
+                    let reads = bound.unwrap_or_else(|| "no modulator".to_string());
+                    return Err(cx.err(
+                        span(iv.drug.as_ref().expect("drug given")),
+                        format!("{what}: {} blocks {ligand} receptors, but {t} reads {reads}", d.name),
+                        format!("a target bound to {ligand}: modulator = \"{ligand}\" on the projection, or in the population's proteins table"),
+                    ));
+                }
             }
         }
         if let Some(table) = &iv.set {

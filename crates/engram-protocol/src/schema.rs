@@ -168,6 +168,30 @@ pub struct ReleaseDef {
     pub neurons: Option<Sp<Vec<i64>>>,
     /// From a spike to its release (default 0).
     pub delay: Option<Val>,
+    /// A reward contingent on a pre/post spike pair (see [`ContingencyDef`]).
+    pub contingency: Option<Sp<ContingencyDef>>,
+}
+
+/// `contingency = { pre, pre_neuron, post, post_neuron, window, delay_min, delay_max }`
+/// in a `[[modulator.release]]`: a release, after a random delay, each time the
+/// post neuron fires within `window` after the pre neuron (Izhikevich 2007).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContingencyDef {
+    /// Population of the presynaptic neuron.
+    pub pre: Sp<String>,
+    /// The presynaptic neuron (index in `pre`).
+    pub pre_neuron: Sp<i64>,
+    /// Population of the postsynaptic neuron.
+    pub post: Sp<String>,
+    /// The postsynaptic neuron (index in `post`).
+    pub post_neuron: Sp<i64>,
+    /// The post spike must follow the last pre spike by less than this.
+    pub window: Val,
+    /// Shortest delay from the post spike to the release (default 0).
+    pub delay_min: Option<Val>,
+    /// Longest delay (default `delay_min`).
+    pub delay_max: Option<Val>,
 }
 
 /// A connectivity rule.

@@ -392,7 +392,7 @@ fn cases() -> Vec<Case> {
         case("unknown_neuron_model", Replace(r#"model = "lif_psc_exp""#, r#"model = "iaf_psc_exp""#))
             .at(9, 9)
             .msg("unknown neuron model \"iaf_psc_exp\"")
-            .accepts("lif_psc_exp, lif_psc_delta, lif_cond_exp, adex, adex_psc_delta, spike_source"),
+            .accepts("lif_psc_exp, lif_psc_delta, lif_cond_exp, adex, adex_psc_delta, izhikevich, spike_source"),
         case("unknown_synapse_model", Replace(r#"model = "stdp_pair""#, r#"model = "stdp_triplet""#))
             .at(24, 24)
             .msg("projection S1: unknown synapse model \"stdp_triplet\"")
@@ -681,6 +681,76 @@ region = "ca1"
 "#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\ntimes = [\"10 ms\", \"2 s\"]\n")]))
             .at(63, 19)
             .msg("after the end of the run"),
+        case("issue6_contingency_unknown_population", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\ncontingency = { pre = \"vta\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"20 ms\" }\n")]))
+            .at(63, 23)
+            .msg("no population named \"vta\"")
+            .accepts("one of: post, pre"),
+        case("issue6_contingency_neuron_outside_the_population", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\ncontingency = { pre = \"pre\", pre_neuron = 5, post = \"post\", post_neuron = 0, window = \"20 ms\" }\n")]))
+            .at(63, 43)
+            .msg("pre_neuron = 5 is outside population pre (size 5)")
+            .accepts("an index from 0 to 4"),
+        case("issue6_contingency_window_of_zero", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\ncontingency = { pre = \"pre\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"0 ms\" }\n")]))
+            .at(63, 87)
+            .msg("window must be at least one step")
+            .accepts("a positive time"),
+        case("issue6_contingency_window_off_the_grid", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\ncontingency = { pre = \"pre\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"0.05 ms\" }\n")]))
+            .at(63, 87)
+            .msg("is not a whole number of steps")
+            .accepts("a multiple of dt"),
+        case("issue6_contingency_delay_max_below_delay_min", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\ncontingency = { pre = \"pre\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"20 ms\", delay_min = \"300 ms\", delay_max = \"100 ms\" }\n")]))
+            .at(63, 130)
+            .msg("delay_max must not be below delay_min")
+            .accepts("delay_max >= delay_min"),
+        case("issue6_contingency_negative_delay", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\ncontingency = { pre = \"pre\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"20 ms\", delay_min = \"-1 s\" }\n")]))
+            .at(63, 108)
+            .msg("delay_min: -1000 ms is negative"),
+        case("issue6_contingency_and_population", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\npopulation = \"pre\"\ncontingency = { pre = \"pre\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"20 ms\" }\n")]))
+            .at(63, 14)
+            .msg("give either `contingency` or `population`, not both"),
+        case("issue6_contingency_and_times", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.5\nat = \"10 ms\"\ncontingency = { pre = \"pre\", pre_neuron = 0, post = \"post\", post_neuron = 0, window = \"20 ms\" }\n")]))
+            .at(64, 15)
+            .msg("a `contingency` release takes no release times")
+            .accepts("window = \"20 ms\""),
         case("issue6_stdp_dopamine_onto_a_population_without_region", Replace("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"stdp_dopamine\", Wmax = \"40 pA\""))
             .at(20, 6)
             .msg("reads dopamine in the region of population \"post\", which has no region")
@@ -769,6 +839,19 @@ region = "ca1"
             .at(58, 8)
             .msg("propranolol has no documented effect on model stdp_pair")
             .accepts("tagging_capture"),
+        case("issue6_antagonist_on_a_pool_that_reads_no_modulator", ReplaceAll(&[("V_reset = \"-70 mV\" }\n", "V_reset = \"-70 mV\" }\nproteins = { model = \"protein_pool\" }\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[intervention]]\nname = \"d1 block\"\ntarget = \"proteins.post\"\ndrug = \"sch23390\"\nfrom = \"0 ms\"\n")]))
+            .at(59, 8)
+            .msg("sch23390 blocks dopamine receptors, but proteins.post reads no modulator")
+            .accepts("a target bound to dopamine"),
+        case("issue6_antagonist_on_a_synapse_that_reads_another_modulator", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"static\", ach_suppression = 0.5"), ("delay = \"1 ms\"\n", "delay = \"1 ms\"\nmodulator = \"dopamine\"\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[intervention]]\nname = \"m block\"\ntarget = \"projection.S1\"\ndrug = \"scopolamine\"\nfrom = \"0 ms\"\n")]))
+            .at(65, 8)
+            .msg("scopolamine blocks acetylcholine receptors, but projection.S1 reads dopamine")
+            .accepts("modulator = \"acetylcholine\""),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Neuron models and spike sources.
 pub mod adex;
 pub mod adex_psc_delta;
+pub mod izhikevich;
 pub mod lif_cond_exp;
 pub mod lif_psc_delta;
 pub mod lif_psc_exp;
