@@ -171,3 +171,65 @@ fn issue5_camkii_bad_parameters_are_load_errors() {
         assert!(err.contains(needle), "{bad}: {err}");
     }
 }
+
+const PULSE: &str = r#"
+[simulation]
+duration = "1 h"
+dt = "100 ms"
+seed = 3
+fast_forward = true
+
+[[population]]
+name = "fibres"
+size = 10
+model = "spike_source"
+
+[[population]]
+name = "spines"
+size = 10
+model = "lif_psc_delta"
+
+[[projection]]
+name = "syn"
+from = "fibres"
+to = "spines"
+connect = { rule = "one_to_one" }
+weight = "0.1 mV"
+delay = "100 ms"
+plasticity = { model = "camkii_switch", n_holo = 16 }
+
+[[intervention]]
+name = "pulse"
+target = "projection.syn"
+set = { ca = "2 uM" }
+from = "600 s"
+to = "602 s"
+
+[[record]]
+name = "up"
+kind = "synapse"
+projection = "syn"
+variable = "up"
+every = "10 min"
+
+[[readout]]
+name = "up_1h"
+record = "up"
+at = "1 h"
+"#;
+
+fn up_after_pulse(extra: &str) -> f64 {
+    let mut p = parse_str("pulse.toml", &format!("{PULSE}{extra}"), &[], RunOverrides::default()).unwrap();
+    let d = p.duration;
+    p.sim.run_until(d, &mut |_| {}).unwrap();
+    summarize(&p, &collect(&p)).readouts[0].value
+}
+
+/// KN-93 (k1 = 0) during the 2 s pulse prevents the switch; without it all
+/// 16-holoenzyme synapses switch UP.
+#[test]
+fn issue5_camkii_kn93_during_the_pulse_prevents_switching() {
+    assert_eq!(up_after_pulse(""), 1.0);
+    let kn93 = "\n[[intervention]]\nname = \"KN-93\"\ntarget = \"projection.syn\"\ndrug = \"kn93\"\nfrom = \"500 s\"\nto = \"700 s\"\n";
+    assert_eq!(up_after_pulse(kn93), 0.0);
+}
