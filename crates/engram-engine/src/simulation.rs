@@ -52,13 +52,13 @@
 //! code as the stepped slow clock. Modulator levels need no stepping: they are
 //! closed-form functions of the step count, and modulated synapses integrate
 //! them in closed form when they are next updated, so a jump treats them exactly.
-//!
-//! Tie rules that follow: a presynaptic and a postsynaptic spike in the same step
-//! never pair through the archive in that step (the delay is at least one step);
 //! A protein pool whose threshold follows a modulator is probed, in the
 //! bisection, with the threshold at the level of each probed time, so the jump
 //! ends where synthesis would switch off as the level decays; parameters set by
 //! a level are sampled again at the end of each jump (jumps stop at releases).
+//!
+//! Tie rules that follow: a presynaptic and a postsynaptic spike in the same step
+//! never pair through the archive in that step (the delay is at least one step);
 //! input delivered with delay `d` from a spike in step `s` first changes the
 //! postsynaptic state in step `s + d` and the membrane potential from `s + d + 1`
 //! (for the exactly integrated LIF models).
@@ -109,12 +109,12 @@ struct PopSlot {
     total_spikes: u64,
     window_spikes: u64,
     field: Option<Box<dyn FieldDyn>>,
+    /// The modulator whose level sets the field's parameters (bound fields only).
+    field_level: Option<usize>,
     /// Protein drive set at the last slow tick (held over the interval), the
     /// drive being gathered, levels at the interval start, and integrals over it.
     drive: Vec<[f64; 2]>,
     drive_next: Vec<[f64; 2]>,
-    /// The modulator whose level sets the field's parameters (bound fields only).
-    field_level: Option<usize>,
     levels: Vec<[f64; 2]>,
     integrals: Vec<[f64; 2]>,
 }
@@ -129,13 +129,13 @@ struct ProjSlot {
     fast: (Vec<bool>, Vec<f64>, Vec<bool>),
     /// The modulator field the synapse model reads (modulated models only).
     modulator: Option<usize>,
+    /// The modulator whose level sets the model's parameters, and the level
+    /// sampled at the last slow tick (level-modulated models, when bound).
+    level: Option<(usize, f64)>,
 }
 
 /// Limits checked during the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
-    /// The modulator whose level sets the model's parameters, and the level
-    /// sampled at the last slow tick (level-modulated models, when bound).
-    level: Option<(usize, f64)>,
 pub struct Guards {
     /// Largest mean rate of a (non-source) population over one window [Hz].
     pub max_rate_hz: f64,
@@ -281,11 +281,11 @@ impl Simulation {
             total_spikes: 0,
             window_spikes: 0,
             field: None,
+            field_level: None,
             drive: vec![[0.0; 2]; n],
             drive_next: vec![[0.0; 2]; n],
             levels: vec![[0.0; 2]; n],
             integrals: vec![[0.0; 2]; n],
-            field_level: None,
         });
         self.finalized = false;
         Ok(self.pops.len() - 1)
@@ -465,6 +465,37 @@ impl Simulation {
         Ok(())
     }
 
+    /// Makes the parameters of projection `proj` (a level-modulated synapse
+    /// model) follow the level of modulator `m`, sampled at every slow tick.
+    pub fn bind_level_modulator(&mut self, proj: usize, m: usize) -> Result<(), EngineError> {
+        let p = &mut self.projs[proj];
+        if p.body.level_modulator().is_none() {
+            return Err(EngineError::BadModulator {
+                modulator: self.mods[m].name.clone(),
+                reason: format!("the parameters of synapse model {} of projection {} depend on no modulator", p.body.info().name, p.name),
+            });
+        }
+        p.level = Some((m, 0.0));
+        Ok(())
+    }
+
+    /// Makes the parameters of population `pop`'s field follow the level of
+    /// modulator `m`, sampled at every slow tick.
+    pub fn bind_field_modulator(&mut self, pop: usize, m: usize) -> Result<(), EngineError> {
+        let slot = &mut self.pops[pop];
+        let Some(field) = slot.field.as_ref() else {
+            return Err(EngineError::BadModulator { modulator: self.mods[m].name.clone(), reason: format!("population {} has no field", slot.name) });
+        };
+        if field.level_modulator().is_none() {
+            return Err(EngineError::BadModulator {
+                modulator: self.mods[m].name.clone(),
+                reason: format!("the parameters of field model {} of population {} depend on no modulator", field.info().name, slot.name),
+            });
+        }
+        slot.field_level = Some(m);
+        Ok(())
+    }
+
     /// The level history of modulator `m`.
     pub fn modulator(&self, m: usize) -> &engram_core::modulator::ModulatorTrace {
         &self.mods[m].trace
@@ -517,37 +548,6 @@ impl Simulation {
 
     /// Schedules a parameter change.
     pub fn add_change(&mut self, c: Change) {
-    /// Makes the parameters of projection `proj` (a level-modulated synapse
-    /// model) follow the level of modulator `m`, sampled at every slow tick.
-    pub fn bind_level_modulator(&mut self, proj: usize, m: usize) -> Result<(), EngineError> {
-        let p = &mut self.projs[proj];
-        if p.body.level_modulator().is_none() {
-            return Err(EngineError::BadModulator {
-                modulator: self.mods[m].name.clone(),
-                reason: format!("the parameters of synapse model {} of projection {} depend on no modulator", p.body.info().name, p.name),
-            });
-        }
-        p.level = Some((m, 0.0));
-        Ok(())
-    }
-
-    /// Makes the parameters of population `pop`'s field follow the level of
-    /// modulator `m`, sampled at every slow tick.
-    pub fn bind_field_modulator(&mut self, pop: usize, m: usize) -> Result<(), EngineError> {
-        let slot = &mut self.pops[pop];
-        let Some(field) = slot.field.as_ref() else {
-            return Err(EngineError::BadModulator { modulator: self.mods[m].name.clone(), reason: format!("population {} has no field", slot.name) });
-        };
-        if field.level_modulator().is_none() {
-            return Err(EngineError::BadModulator {
-                modulator: self.mods[m].name.clone(),
-                reason: format!("the parameters of field model {} of population {} depend on no modulator", field.info().name, slot.name),
-            });
-        }
-        slot.field_level = Some(m);
-        Ok(())
-    }
-
         let pos = self.changes.partition_point(|x| x.at <= c.at);
         self.changes.insert(pos, c);
     }
@@ -885,6 +885,7 @@ impl Simulation {
         let has_slow = self.projs.iter().any(|p| p.body.is_slow());
         if !has_slow {
             self.last_slow = now;
+            self.sample_levels(now);
             return;
         }
         let dt_ms = self.dt.to_ms(now - self.last_slow);
@@ -916,6 +917,23 @@ impl Simulation {
             std::mem::swap(&mut pop.drive, &mut pop.drive_next);
         }
         self.last_slow = now;
+        self.sample_levels(now);
+    }
+
+    /// Sets the parameters of level-modulated projections and fields at the
+    /// levels of their modulators at `now`; they hold until the next slow tick.
+    fn sample_levels(&mut self, now: Step) {
+        for proj in self.projs.iter_mut() {
+            if let Some((m, level)) = proj.level.as_mut() {
+                *level = self.mods[*m].trace.level(now);
+                proj.body.set_level(*level);
+            }
+        }
+        for pop in self.pops.iter_mut() {
+            if let (Some(m), Some(f)) = (pop.field_level, pop.field.as_mut()) {
+                f.set_level(self.mods[m].trace.level(now));
+            }
+        }
     }
 
     /// Brings every modulated synapse to `now`, then lets the modulator archives
@@ -932,7 +950,6 @@ impl Simulation {
         }
     }
 
-            self.sample_levels(now);
     /// The next stamp after `now` at which a probe samples (spike probes excluded).
     fn next_sample(&self, now: Step) -> Step {
         self.probes
@@ -946,6 +963,7 @@ impl Simulation {
     /// ms until some population's protein synthesis switches, given quiet decay; ∞ if not before `horizon_ms`.
     fn synthesis_switch_ms(&self, horizon_ms: f64) -> f64 {
         let mut best = f64::INFINITY;
+        let now = self.now;
         for (i, pop) in self.pops.iter().enumerate() {
             let Some(field) = pop.field.as_ref() else { continue };
             let n = pop.body.size();
@@ -968,23 +986,6 @@ impl Simulation {
             for _ in 0..60 {
                 let mid = 0.5 * (lo + hi);
                 if drive_at(mid) == now_flags {
-        self.sample_levels(now);
-    }
-
-    /// Sets the parameters of level-modulated projections and fields at the
-    /// levels of their modulators at `now`; they hold until the next slow tick.
-    fn sample_levels(&mut self, now: Step) {
-        for proj in self.projs.iter_mut() {
-            if let Some((m, level)) = proj.level.as_mut() {
-                *level = self.mods[*m].trace.level(now);
-                proj.body.set_level(*level);
-            }
-        }
-        for pop in self.pops.iter_mut() {
-            if let (Some(m), Some(f)) = (pop.field_level, pop.field.as_mut()) {
-                f.set_level(self.mods[m].trace.level(now));
-            }
-        }
                     lo = mid;
                 } else {
                     hi = mid;
@@ -1014,7 +1015,6 @@ impl Simulation {
         if limit <= now + self.slow.every {
             return false;
         }
-        let now = self.now;
         let t_ms = self.dt.to_ms(now);
         let switch = self.projs.iter().filter(|p| p.body.is_slow()).map(|p| p.body.next_switch_ms(t_ms)).fold(f64::INFINITY, f64::min);
         if switch <= 0.0 {

@@ -783,6 +783,17 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             k.join(", ")
         }
     };
+    for (pop, mname, at) in field_modulators {
+        let region = pop_regions[pop].clone().expect("checked with the population");
+        let Some(&m) = mod_index.get(&(region.clone(), mname.clone())) else {
+            return Err(cx.err(
+                at,
+                format!("population {}: proteins read {mname}, but region {region:?} has no modulator {mname:?}", sim.population_name(pop)),
+                format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
+            ));
+        };
+        sim.bind_field_modulator(pop, m).map_err(|e| cx.err(at, e.to_string(), None))?;
+    }
 
     // Projections.
     unique(&cx, file.projection.iter().map(|p| &p.get_ref().name), "projection")?;
@@ -833,17 +844,6 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
             }
         };
         // Current- and voltage-based targets take the sign of the weight as the
-    for (pop, mname, at) in field_modulators {
-        let region = pop_regions[pop].clone().expect("checked with the population");
-        let Some(&m) = mod_index.get(&(region.clone(), mname.clone())) else {
-            return Err(cx.err(
-                at,
-                format!("population {}: proteins read {mname}, but region {region:?} has no modulator {mname:?}", sim.population_name(pop)),
-                format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
-            ));
-        };
-        sim.bind_field_modulator(pop, m).map_err(|e| cx.err(at, e.to_string(), None))?;
-    }
         // port (NEST convention); an inhibitory projection must then be negative.
         if receptor == Receptor::Inhibitory && weight_dim != Dimension::Conductance && weight > 0.0 {
             return Err(cx.err(
@@ -1012,6 +1012,25 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         })?;
         proj_index.insert(name.clone(), idx);
         match (sim.projection(idx).modulator(), &pr.modulator) {
+            (None, Some(m)) if sim.projection(idx).level_modulator().is_some() => {
+                // Optional binding: the level of the modulator sets some parameters.
+                let mname = m.get_ref().clone();
+                let Some(region) = &pop_regions[post] else {
+                    return Err(cx.err(
+                        span(m),
+                        format!("{what}: synapse model {model} reads {mname} in the region of population {:?}, which has no region", pr.to.get_ref()),
+                        format!("region = \"NAME\" in population {:?}, and a [[modulator]] with that region and name = \"{mname}\"", pr.to.get_ref()),
+                    ));
+                };
+                let Some(&mi) = mod_index.get(&(region.clone(), mname.clone())) else {
+                    return Err(cx.err(
+                        span(m),
+                        format!("{what}: synapse model {model} reads {mname}, but region {region:?} has no modulator {mname:?}"),
+                        format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
+                    ));
+                };
+                sim.bind_level_modulator(idx, mi).map_err(|e| cx.err(span(m), e.to_string(), None))?;
+            }
             (None, Some(m)) => {
                 return Err(cx.err(span(m), format!("{what}: synapse model {model} reads no modulator"), "remove `modulator`, or use a modulated model such as stdp_dopamine or tagging_capture".to_string()))
             }
@@ -1062,25 +1081,6 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let pop = find_pop(&st.target, &format!("stimulus {}", si + 1))?;
         let what = format!("stimulus {} ({})", si + 1, st.target.get_ref());
         let neurons = neuron_list(&cx, st.neurons.as_ref(), sim.population_size(pop), &what)?;
-            (None, Some(m)) if sim.projection(idx).level_modulator().is_some() => {
-                // Optional binding: the level of the modulator sets some parameters.
-                let mname = m.get_ref().clone();
-                let Some(region) = &pop_regions[post] else {
-                    return Err(cx.err(
-                        span(m),
-                        format!("{what}: synapse model {model} reads {mname} in the region of population {:?}, which has no region", pr.to.get_ref()),
-                        format!("region = \"NAME\" in population {:?}, and a [[modulator]] with that region and name = \"{mname}\"", pr.to.get_ref()),
-                    ));
-                };
-                let Some(&mi) = mod_index.get(&(region.clone(), mname.clone())) else {
-                    return Err(cx.err(
-                        span(m),
-                        format!("{what}: synapse model {model} reads {mname}, but region {region:?} has no modulator {mname:?}"),
-                        format!("a [[modulator]] with region = \"{region}\" and name = \"{mname}\" (defined: {})", known_modulators()),
-                    ));
-                };
-                sim.bind_level_modulator(idx, mi).map_err(|e| cx.err(span(m), e.to_string(), None))?;
-            }
         compile_stimulus(&cx, &mut sim, st, stim_span, pop, neurons, seed, si, &what, &find_pop, &mut markers)?;
     }
 
