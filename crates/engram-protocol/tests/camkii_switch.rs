@@ -1,7 +1,7 @@
 //! The stochastic CaMKII/PP1 switch (`camkii_switch`, issue 5): the shipped
 //! lifetime-vs-N protocol shows exponential growth (log-linear fit), and the
-//! exact lazy SSA gives bit-identical results with 1 or 2 threads and with or
-//! without fast-forward.
+//! exact lazy SSA (with spike-evoked calcium) gives bit-identical results with
+//! 1 or 2 threads and with or without fast-forward.
 
 use std::path::PathBuf;
 
@@ -83,7 +83,7 @@ to = "spines"
 connect = { rule = "one_to_one" }
 weight = "0.1 mV"
 delay = "100 ms"
-plasticity = { model = "camkii_switch", n_holo = 8, ca = "0.25 uM" }
+plasticity = { model = "camkii_switch", n_holo = 8, ca = "0.25 uM", ca_pre = "1 uM", tau_ca = "50 ms" }
 
 [[stimulus]]
 target = "fibres"
@@ -162,7 +162,7 @@ fn issue5_camkii_bad_parameters_are_load_errors() {
         ("n_holo = 8, theta_down = 0.7", "theta_down"),
         ("n_holo = 8, ca = \"2 mV\"", "ca"),
     ] {
-        let text = SMALL.replace("n_holo = 8, ca = \"0.25 uM\"", bad);
+        let text = SMALL.replace("n_holo = 8, ca = \"0.25 uM\", ca_pre = \"1 uM\", tau_ca = \"50 ms\"", bad);
         assert_ne!(text, SMALL);
         let err = match parse_str("bad.toml", &text, &[], RunOverrides::default()) {
             Ok(_) => panic!("{bad}: accepted"),

@@ -9,6 +9,7 @@
 //! subunits and `S` the number of phosphorylated subunits of the synapse:
 //!
 //! ```text
+//! Ca(t)   = ca + sum over spikes of ca_pre (pre) or ca_post (post) · exp(-(t - t_spike)/tau_ca)
 //! f(Ca)   = Ca^n_H / (K_H1^n_H + Ca^n_H)
 //! initiation:  an unphosphorylated subunit whose neighbour (one direction
 //!              around the ring) is unphosphorylated          rate k1 f²
@@ -27,9 +28,13 @@
 //! efficacy:    w = w0 (1 + (b - 1) phi)   (w0: the projection's weight)
 //! ```
 //!
-//! The reactions are simulated exactly with Gillespie's direct method: all
-//! propensities are constant between reactions (calcium is the parameter `ca`,
-//! piecewise constant; an `[[intervention]]` raises it for a pulse). The time of
+//! The reactions are simulated exactly with Gillespie's direct method: with
+//! calcium at its level `ca` (piecewise constant; an `[[intervention]]` raises
+//! it for a pulse) all propensities are constant between reactions. While
+//! spike-evoked calcium decays, the propensities fall, and the candidate
+//! reaction times are drawn at their value at the last draw, a bound, and
+//! accepted with probability propensity/bound (thinning), which is also exact.
+//! A spike redraws from its own time. The time of
 //! the next reaction is stored in the synapse, so the trajectory does not depend
 //! on how often the synapse is brought up to date: the SSA runs lazily, only
 //! when the engine asks for the synapse's present state (slow clock ticks,
@@ -45,7 +50,9 @@
 //!   makes PP1 calcium-dependent in Miller et al. is left out, and PP1 is a
 //!   concentration rather than a whole number of molecules.
 //! - calcium is the spine concentration `ca`, set by the protocol (rest, or a
-//!   pulse by intervention); spikes do not change it.
+//!   pulse by intervention), plus optional exponentially decaying jumps per
+//!   presynaptic and postsynaptic spike (`ca_pre`, `ca_post`, `tau_ca`; off by
+//!   default, not calibrated against data).
 //! - the defaults are this implementation's calibration, chosen so that the
 //!   published behaviour holds (bistable at resting calcium; a 2 s pulse of
 //!   2 µM switches 16 holoenzymes UP; 8 holoenzymes switch spontaneously on a
@@ -60,6 +67,9 @@
 //! |--------------|------|---------|---------|
 //! | n_holo       | 1    | 16      | holoenzymes per synapse (whole number, 1–32) |
 //! | ca           | µM   | 0.1     | spine calcium (resting level; raise it for a pulse) |
+//! | ca_pre       | µM   | 0       | calcium jump per presynaptic spike |
+//! | ca_post      | µM   | 0       | calcium jump per postsynaptic spike |
+//! | tau_ca       | ms   | 20      | decay time constant of spike-evoked calcium |
 //! | k1           | Hz   | 2       | autophosphorylation rate per Ca/CaM-activated subunit |
 //! | K_H1         | µM   | 0.7     | calcium for half activation of calmodulin |
 //! | n_H          | 1    | 3       | Hill coefficient of calmodulin activation |
@@ -78,7 +88,7 @@
 //! 79:2211-2221; Lisman JE, Zhabotinsky AM (2001) Neuron 31:191-201; Gillespie DT
 //! (1977) J Phys Chem 81:2340-2361.
 
-use engram_core::model::{PreSpike, SlowTick, SynapseModel};
+use engram_core::model::{PostSpike, PreSpike, SlowTick, SynapseModel};
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues, StateVar};
 use engram_core::rng::{Purpose, Stream};
 use engram_core::units::Dimension::{Concentration, Dimensionless, Frequency, Time};
@@ -103,6 +113,12 @@ pub struct Params {
     pub n_holo: usize,
     /// Calcium [µM].
     pub ca: f64,
+    /// Calcium jump per presynaptic spike [µM].
+    pub ca_pre: f64,
+    /// Calcium jump per postsynaptic spike [µM].
+    pub ca_post: f64,
+    /// Decay time constant of spike-evoked calcium [ms].
+    pub tau_ca: f64,
     /// Autophosphorylation rate [1/ms].
     pub k1: f64,
     /// Spreading rate per site, k1 f(ca) [1/ms].
@@ -150,8 +166,13 @@ pub struct Syn {
     t_next: f64,
     /// Time of the last reaction [ms].
     t_last: f64,
-    /// Total propensity with which `t_next` was drawn [1/ms] (NaN: none drawn).
+    /// Total propensity (or, with a calcium transient, its bound) with which
+    /// `t_next` was drawn [1/ms] (NaN: none drawn), and when it was drawn [ms].
     a_drawn: f64,
+    t_draw: f64,
+    /// Spike-evoked calcium [µM] at time `t_tr` [ms]; decays with tau_ca.
+    ca_tr: f64,
+    t_tr: f64,
     /// Efficacy at phi = 0.
     w0: f64,
     /// The synapse's noise stream and blocks drawn so far.
@@ -185,6 +206,9 @@ impl Default for Syn {
             t_next: f64::INFINITY,
             t_last: 0.0,
             a_drawn: f64::NAN,
+            t_draw: 0.0,
+            ca_tr: 0.0,
+            t_tr: 0.0,
             w0: 0.0,
             stream: Stream::new(0, Purpose::Noise, 0),
             draws: 0,
@@ -199,6 +223,9 @@ impl Default for Syn {
 const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "n_holo", dim: Dimensionless, default: 16.0, bound: Bound::Closed(1.0, MAX_HOLO as f64), doc: "CaMKII holoenzymes per synapse (whole number)" },
     FieldSpec { name: "ca", dim: Concentration, default: 0.1, bound: Bound::NonNegative, doc: "spine calcium concentration (resting level; an intervention raises it for a pulse)" },
+    FieldSpec { name: "ca_pre", dim: Concentration, default: 0.0, bound: Bound::NonNegative, doc: "calcium jump per presynaptic spike (0: spikes add no calcium)" },
+    FieldSpec { name: "ca_post", dim: Concentration, default: 0.0, bound: Bound::NonNegative, doc: "calcium jump per postsynaptic spike" },
+    FieldSpec { name: "tau_ca", dim: Time, default: 20.0, bound: Bound::Positive, doc: "decay time constant of spike-evoked calcium" },
     FieldSpec { name: "k1", dim: Frequency, default: 2.0, bound: Bound::NonNegative, doc: "autophosphorylation rate per Ca/CaM-activated subunit (0: kinase blocked)" },
     FieldSpec { name: "K_H1", dim: Concentration, default: 0.7, bound: Bound::Positive, doc: "calcium for half activation of calmodulin" },
     FieldSpec { name: "n_H", dim: Dimensionless, default: 3.0, bound: Bound::Positive, doc: "Hill coefficient of calmodulin activation" },
@@ -220,7 +247,7 @@ const SYN_VARS: &[StateVar] = &[
     StateVar { name: "switches", unit: "", doc: "label transitions so far (UP→DOWN and DOWN→UP)" },
     StateVar { name: "down_switches", unit: "", doc: "UP→DOWN transitions so far" },
     StateVar { name: "first_down_h", unit: "h", doc: "time of the first UP→DOWN transition, or the present time if none yet (censored)" },
-    StateVar { name: "calcium", unit: "uM", doc: "spine calcium" },
+    StateVar { name: "calcium", unit: "uM", doc: "spine calcium: ca plus the spike-evoked transient" },
 ];
 
 /// (spreading sites, initiation sites) of a 6-bit ring mask.
@@ -261,13 +288,32 @@ impl CamkiiSwitch {
     }
 
     /// Propensities [1/ms]: (spreading per site, initiation per site, PP1 per phosphorylated subunit).
-    fn rates(p: &Params, s: &Syn) -> (f64, f64, f64) {
-        let dep = if s.s_p == 0 { 0.0 } else { p.k2 * p.pp1_n / (p.km_n + s.s_p as f64) };
-        (p.spread, p.init, dep)
+    /// Spike-evoked calcium at `t` [µM]; exactly 0 after 50 tau_ca.
+    fn transient(p: &Params, s: &Syn, t: f64) -> f64 {
+        let age = t - s.t_tr;
+        if s.ca_tr == 0.0 || age > 50.0 * p.tau_ca {
+            0.0
+        } else {
+            s.ca_tr * (-age / p.tau_ca).exp()
+        }
     }
 
-    fn total(p: &Params, s: &Syn) -> f64 {
-        let (ra, ri, rd) = Self::rates(p, s);
+    /// Propensities at time `t` [1/ms]: (spreading per site, initiation per site, PP1 per phosphorylated subunit).
+    fn rates(p: &Params, s: &Syn, t: f64) -> (f64, f64, f64) {
+        let dep = if s.s_p == 0 { 0.0 } else { p.k2 * p.pp1_n / (p.km_n + s.s_p as f64) };
+        let c = Self::transient(p, s, t);
+        if c == 0.0 {
+            (p.spread, p.init, dep)
+        } else {
+            let f = Self::f_ca(p.ca + c, p.k_h1, p.n_h);
+            (p.k1 * f, p.k1 * f * f, dep)
+        }
+    }
+
+    /// Total propensity at time `t`; calcium only decays between spikes, so the
+    /// value at the start of an interval bounds it over the interval.
+    fn total(p: &Params, s: &Syn, t: f64) -> f64 {
+        let (ra, ri, rd) = Self::rates(p, s, t);
         ra * s.n_adj as f64 + ri * s.n_iso as f64 + rd * s.s_p as f64 + p.turnover * s.n_holo_p as f64
     }
 
@@ -383,7 +429,7 @@ impl CamkiiSwitch {
 
     /// Fires one reaction chosen with `x` uniform in [0, a0).
     fn fire(p: &Params, s: &mut Syn, x: f64) {
-        let (ra, ri, rd) = Self::rates(p, s);
+        let (ra, ri, rd) = Self::rates(p, s, s.t);
         let pick = |x: f64, rate: f64, n: u32| ((x / rate) as u32).min(n - 1);
         let (a_adj, a_iso, a_dep) = (ra * s.n_adj as f64, ri * s.n_iso as f64, rd * s.s_p as f64);
         if x < a_adj && s.n_adj > 0 {
@@ -403,31 +449,57 @@ impl CamkiiSwitch {
         Self::relabel(p, s);
     }
 
-    /// Draws the time of the next reaction from the present (`s.t`).
+    /// Draws the time of the next reaction (candidate, with a calcium transient)
+    /// from the present (`s.t`).
     fn draw_next(s: &mut Syn, a0: f64, u: f64) {
         s.a_drawn = a0;
+        s.t_draw = s.t;
         s.t_next = if a0 > 0.0 { s.t + -(1.0 - u).ln() / a0 } else { f64::INFINITY };
     }
 
     /// Runs the SSA up to `t` ms (exact; independent of how the interval is split).
+    ///
+    /// Without a calcium transient this is Gillespie's direct method. While
+    /// spike-evoked calcium decays, the propensity falls between reactions; the
+    /// candidate times are then drawn at the bound (the propensity at the last
+    /// draw) and accepted with probability propensity / bound (thinning,
+    /// Lewis & Shedler 1979), which is exact. One uniform decides both the
+    /// acceptance and the reaction.
     pub fn advance_to(p: &Params, s: &mut Syn, t: f64) {
-        let a0 = Self::total(p, s);
+        let a0 = Self::total(p, s, s.t_draw);
         if a0.to_bits() != s.a_drawn.to_bits() {
-            // First call, or the parameters changed since the last draw.
+            // First call, a spike, or the parameters changed since the last draw.
             let (u, _) = Self::uniforms(s);
-            Self::draw_next(s, a0, u);
+            let a = Self::total(p, s, s.t);
+            Self::draw_next(s, a, u);
         }
         while s.t_next <= t {
             s.t = s.t_next;
-            s.t_last = s.t;
             let (u_time, u_pick) = Self::uniforms(s);
-            let a0 = s.a_drawn;
-            Self::fire(p, s, u_pick * a0);
-            let a1 = Self::total(p, s);
+            let x = u_pick * s.a_drawn;
+            if x < Self::total(p, s, s.t) {
+                s.t_last = s.t;
+                Self::fire(p, s, x);
+            }
+            let a1 = Self::total(p, s, s.t);
             Self::draw_next(s, a1, u_time);
         }
         if t > s.t {
             s.t = t;
+        }
+        if s.ca_tr != 0.0 && s.t_draw - s.t_tr > 50.0 * p.tau_ca {
+            // The transient is exactly 0 for every later evaluation.
+            s.ca_tr = 0.0;
+        }
+    }
+
+    /// A spike at `t` adds `jump` µM of calcium.
+    fn calcium_jump(p: &Params, s: &mut Syn, t: f64, jump: f64) {
+        Self::advance_to(p, s, t);
+        if jump > 0.0 {
+            s.ca_tr = Self::transient(p, s, t) + jump;
+            s.t_tr = t;
+            s.a_drawn = f64::NAN;
         }
     }
 
@@ -445,7 +517,8 @@ impl SynapseModel for CamkiiSwitch {
         name: "camkii_switch",
         kind: ModelKind::Synapse,
         summary: "Stochastic CaMKII/PP1 bistable switch of n_holo holoenzymes (rings of subunits, Ca/CaM-dependent autophosphorylation, saturable PP1, turnover), exact Gillespie simulation (Miller et al. 2005).",
-        equations: "f(Ca) = Ca^n_H / (K_H1^n_H + Ca^n_H);  volume V = n_holo / camkii  (molecules per uM)
+        equations: "Ca(t) = ca + sum_spikes (ca_pre or ca_post) exp(-(t - t_spike)/tau_ca)
+f(Ca) = Ca^n_H / (K_H1^n_H + Ca^n_H);  volume V = n_holo / camkii  (molecules per uM)
 per ring of 6 subunits, exact configuration:
   unphosphorylated subunit, neighbour unphosphorylated:  -> P  at k1 f^2   (initiation)
   unphosphorylated subunit, neighbour phosphorylated:    -> P  at k1 f     (spreading)
@@ -453,7 +526,8 @@ per ring of 6 subunits, exact configuration:
   holoenzyme with any P:   -> all unP  at 1 / tau_turnover     (turnover)
 phi = S / (12 n_holo);  UP once phi >= theta_up, DOWN once phi <= theta_down
 efficacy w = w0 (1 + (b - 1) phi)   (w0: the projection's weight)
-exact SSA (Gillespie direct method), run lazily to each slow tick and presynaptic spike;
+exact SSA (Gillespie direct method; thinning while spike-evoked calcium decays),
+run lazily to each slow tick and spike;
 the next reaction time is stored, so results do not depend on how often the synapse is updated",
         fields: FIELDS,
         state_vars: SYN_VARS,
@@ -462,12 +536,14 @@ the next reaction time is stored, so results do not depend on how often the syna
             "Zhabotinsky AM (2000) Bistability in the Ca2+/calmodulin-dependent protein kinase-phosphatase system. Biophys J 79:2211-2221",
             "Lisman JE, Zhabotinsky AM (2001) A model of synaptic memory: a CaMKII/PP1 switch that potentiates transmission by organizing an AMPA receptor anchoring assembly. Neuron 31:191-201",
             "Gillespie DT (1977) Exact stochastic simulation of coupled chemical reactions. J Phys Chem 81:2340-2361",
+            "Lewis PAW, Shedler GS (1979) Simulation of nonhomogeneous Poisson processes by thinning. Naval Res Logist Q 26:403-413",
             "Defaults calibrated in this implementation: docs/models/camkii_switch.md",
         ],
     };
     const SYN_VARS: &'static [StateVar] = SYN_VARS;
     const SLOW: bool = true;
     const FIELD: bool = false;
+    const ON_POST: bool = true;
 
     fn params(v: &ParamValues) -> Result<Params, CoreError> {
         let n: f64 = v.get("n_holo");
@@ -486,6 +562,9 @@ the next reaction time is stored, so results do not depend on how often the syna
             init: k1 * f * f,
             n_holo: n as usize,
             ca: v.get("ca"),
+            ca_pre: v.get("ca_pre"),
+            ca_post: v.get("ca_post"),
+            tau_ca: v.get("tau_ca"),
             k1,
             k_h1: v.get("K_H1"),
             n_h: v.get("n_H"),
@@ -529,7 +608,12 @@ the next reaction time is stored, so results do not depend on how often the syna
 
     #[inline]
     fn on_pre(p: &Params, syn: &mut Syn, w: &mut f64, cx: &mut PreSpike<'_>) {
-        Self::advance_to(p, syn, cx.stamp as f64 * cx.dt_ms);
+        Self::calcium_jump(p, syn, cx.stamp as f64 * cx.dt_ms, p.ca_pre);
+        *w = Self::efficacy(p, syn);
+    }
+
+    fn on_post(p: &Params, syn: &mut Syn, w: &mut f64, cx: &PostSpike) {
+        Self::calcium_jump(p, syn, cx.stamp as f64 * cx.dt_ms, p.ca_post);
         *w = Self::efficacy(p, syn);
     }
 
@@ -548,7 +632,7 @@ the next reaction time is stored, so results do not depend on how often the syna
             3 => (syn.n_up + syn.n_down) as f64,
             4 => syn.n_down as f64,
             5 => syn.t_first_down.min(syn.t) / 3_600_000.0,
-            6 => p.ca,
+            6 => p.ca + Self::transient(p, syn, syn.t),
             _ => weight,
         }
     }
@@ -659,6 +743,72 @@ mod tests {
             assert!(s.holo[5..].iter().all(|&h| h == 0));
         }
         assert!(s.n_up > 0, "pulses of 2 uM switch 5 holoenzymes up at least once");
+    }
+
+    /// Thinning under a decaying calcium transient is exact: with the kinase
+    /// alone, the probability of no phosphorylation in [0, T] after a spike is
+    /// exp(-integral of 12 k1 f(c(t))^2), c(t) = ca + ca_pre exp(-t / tau_ca).
+    #[test]
+    fn issue5_thinning_matches_the_time_varying_hazard() {
+        let p = params(&[("n_holo", 1.0), ("k2", 0.0), ("tau_turnover", 1e30), ("ca_pre", 1.0), ("tau_ca", 100.0)]);
+        let big_t = 1000.0;
+        let hazard = |t: f64| {
+            let f = CamkiiSwitch::f_ca(p.ca + p.ca_pre * (-t / p.tau_ca).exp(), p.k_h1, p.n_h);
+            12.0 * p.k1 * f * f
+        };
+        // Simpson's rule on a fine grid.
+        let m = 20_000;
+        let h = big_t / m as f64;
+        let integral: f64 = (0..=m)
+            .map(|i| {
+                let w = if i == 0 || i == m { 1.0 } else if i % 2 == 1 { 4.0 } else { 2.0 };
+                w * hazard(i as f64 * h)
+            })
+            .sum::<f64>()
+            * h
+            / 3.0;
+        let expected = (-integral).exp();
+        assert!(expected > 0.2 && expected < 0.8, "the test needs a sizeable probability: {expected}");
+        let n = 6000;
+        let mut none = 0;
+        for k in 0..n {
+            let mut s = syn(&p, 77 + k, false);
+            CamkiiSwitch::advance_to(&p, &mut s, 0.0);
+            CamkiiSwitch::calcium_jump(&p, &mut s, 0.0, p.ca_pre);
+            CamkiiSwitch::advance_to(&p, &mut s, big_t);
+            none += (s.s_p == 0) as u32;
+        }
+        let frac = none as f64 / n as f64;
+        let se = (expected * (1.0 - expected) / n as f64).sqrt();
+        assert!((frac - expected).abs() < 4.0 * se, "P(no event) {frac} vs {expected} (se {se})");
+    }
+
+    /// With spike-evoked calcium the trajectory still does not depend on how the
+    /// time between spikes is split.
+    #[test]
+    fn issue5_spike_calcium_is_split_invariant() {
+        let p = params(&[("n_holo", 6.0), ("ca_pre", 0.8), ("ca_post", 0.4), ("tau_ca", 50.0)]);
+        let spikes = [(100.0, true), (130.0, false), (160.0, true), (5_000.0, true), (5_010.0, false)];
+        let mut a = syn(&p, 9, false);
+        let mut b = a;
+        for &(t, pre) in &spikes {
+            let jump = if pre { p.ca_pre } else { p.ca_post };
+            CamkiiSwitch::calcium_jump(&p, &mut a, t, jump);
+            let mut u = b.t;
+            while u + 7.3 < t {
+                u += 7.3;
+                CamkiiSwitch::advance_to(&p, &mut b, u);
+            }
+            CamkiiSwitch::calcium_jump(&p, &mut b, t, jump);
+        }
+        CamkiiSwitch::advance_to(&p, &mut a, 600_000.0);
+        let mut u = b.t;
+        while u < 600_000.0 {
+            u = (u + 999.9).min(600_000.0);
+            CamkiiSwitch::advance_to(&p, &mut b, u);
+        }
+        assert_eq!(a, b);
+        assert!(a.draws > 5, "spikes must cause reactions ({} draws)", a.draws);
     }
 
     #[test]
