@@ -20,7 +20,7 @@
 //! | `endocytosis_block` | dynamin/clathrin endocytosis of AMPA receptors | synapses | `endo_block = 1` (`ampar_trafficking`): no receptor endocytosis |
 //! | `propranolol` | β-adrenergic receptors (antagonist) | synapses | `beta_gain = 0` (`tagging_capture`): noradrenaline no longer lowers `theta_p` |
 //! | `sch23390`    | dopamine D1/D5 receptors (antagonist) | protein pools | `nm_gain = 0` (`protein_pool`): the modulator no longer lowers `theta_pro` |
-//! | `scopolamine` | muscarinic acetylcholine receptors (antagonist) | synapses | `ach_suppression = 0` (`static`): acetylcholine no longer suppresses transmission |
+//! | `scopolamine` | muscarinic acetylcholine receptors (antagonist) | synapses | `ach_suppression = 0` (`static`, STDP family; there also `ach_plasticity = 0`): acetylcholine no longer suppresses transmission or changes the learning rate |
 //!
 //! The receptor antagonists remove the effect of a modulator bound to the
 //! model (`modulator = ...`); they name the receptor, so bind the modulator that
@@ -86,6 +86,7 @@ impl Drug {
 const NO_SYNTHESIS: &[(&str, f64)] = &[("alpha", 0.0)];
 const NO_LTD_RATE: &[(&str, f64)] = &[("gamma_d", 0.0)];
 const NO_LTP_RATE: &[(&str, f64)] = &[("gamma_p", 0.0)];
+const SCOPOLAMINE_STDP: &[(&str, f64)] = &[("ach_suppression", 0.0), ("ach_plasticity", 0.0)];
 
 /// All drugs.
 pub const DRUGS: &[Drug] = &[
@@ -219,7 +220,13 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "scopolamine",
         target: DrugTarget::Synapses,
-        effects: &[Effect { model: "static", sets: &[("ach_suppression", 0.0)] }],
+        effects: &[
+            Effect { model: "static", sets: &[("ach_suppression", 0.0)] },
+            Effect { model: "stdp_pair", sets: SCOPOLAMINE_STDP },
+            Effect { model: "stdp_nn_symm", sets: SCOPOLAMINE_STDP },
+            Effect { model: "stdp_nn_pre_centered", sets: SCOPOLAMINE_STDP },
+            Effect { model: "stdp_nn_restr", sets: SCOPOLAMINE_STDP },
+        ],
         effect: "muscarinic acetylcholine receptor antagonist: acetylcholine no longer suppresses synaptic transmission",
         concentration: "10 uM",
         references: &[

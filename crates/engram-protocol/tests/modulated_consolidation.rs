@@ -199,3 +199,73 @@ fn issue6_modulated_thresholds_are_thread_independent_and_act() {
     assert!(*rc[0].values.last().unwrap() < 4.20075, "without noradrenaline: depression only");
     assert_eq!(*rc[1].values.last().unwrap(), 0.0, "without dopamine: no synthesis");
 }
+
+/// Pair STDP onto a neuron whose region holds acetylcholine at a tonic level of
+/// 3 (occupancy 0.75 with K_ach = 1): the learning rate in effect is
+/// lambda (1 + ach_plasticity 0.75), so with additive updates and no clipping the
+/// whole weight change scales by that factor; scopolamine restores it.
+fn stdp(bound: bool, drug: bool) -> String {
+    format!(
+        r#"[simulation]
+duration = "10 s"
+dt = "0.1 ms"
+
+[[population]]
+name = "post"
+size = 1
+model = "lif_psc_exp"
+region = "ca3"
+
+[[population]]
+name = "pre"
+size = 1
+model = "spike_source"
+
+[[projection]]
+name = "rec"
+from = "pre"
+to = "post"
+connect = {{ rule = "all_to_all" }}
+weight = "20 pA"
+delay = "1 ms"
+plasticity = {{ model = "stdp_pair", mu_plus = 0, mu_minus = 0, alpha = 0.5, Wmax = "100 pA", ach_plasticity = -0.5, ach_suppression = 0.9 }}
+{}
+
+[[modulator]]
+region = "ca3"
+name = "acetylcholine"
+tonic = 3
+tau = "1 s"
+
+[[stimulus]]
+target = "pre"
+kind = "pairing"
+post = "post"
+delta_t = "10 ms"
+pairs = 5
+rate = "1 Hz"
+at = "1 s"
+
+[[stimulus]]
+target = "pre"
+kind = "times"
+times = ["9 s"]
+
+{}
+"#,
+        if bound { "modulator = \"acetylcholine\"" } else { "" },
+        if drug { "[[intervention]]\nname = \"scopolamine\"\ntarget = \"projection.rec\"\ndrug = \"scopolamine\"\nfrom = \"0.5 s\"\n" } else { "" },
+    )
+}
+
+#[test]
+fn issue6_acetylcholine_damps_stdp_by_its_occupancy_and_scopolamine_restores_it() {
+    let dw = |p: &Protocol| p.sim.projection(0).synapses()[0].2 - 20.0;
+    let plain = dw(&run(&stdp(false, false), 1));
+    let damped = dw(&run(&stdp(true, false), 1));
+    assert!(plain > 1.0, "the pairing potentiates: {plain}");
+    let want = 1.0 - 0.5 * 0.75;
+    assert!((damped / plain - want).abs() < 1e-9, "ratio {} want {want}", damped / plain);
+    let blocked = dw(&run(&stdp(true, true), 1));
+    assert_eq!(blocked.to_bits(), plain.to_bits());
+}

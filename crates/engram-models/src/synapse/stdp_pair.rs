@@ -37,6 +37,22 @@
 //! | mu_minus  | 1    | 1       | weight dependence of depression |
 //! | Wmax      | same as weight | 100 | maximum weight (same sign as the weight) |
 //!
+//! **Acetylcholine** (optional; Hasselmo 1999, 2006). A projection may bind a
+//! modulator of its target's region (`modulator = "acetylcholine"`); with the
+//! occupancy `occ = L/(L + K_ach)` of the level L sampled at every slow tick,
+//! the transmitted weight is `w (1 − ach_suppression occ)` (the stored weight
+//! is unchanged; muscarinic suppression of recurrent transmission) and the
+//! learning rate in effect is `lambda (1 + ach_plasticity occ)`
+//! (`ach_plasticity < 0` damps plasticity, `> 0` enhances it, as Hasselmo
+//! 2006 reports for ACh). With the defaults (0) or no binding the rule is NEST's.
+//! Scopolamine sets `ach_suppression = 0` and `ach_plasticity = 0`.
+//!
+//! | parameter       | unit | default | meaning |
+//! |-----------------|------|---------|---------|
+//! | ach_suppression | 1 | 0 | fraction of transmission removed at full occupancy |
+//! | ach_plasticity  | 1 | 0 | relative change of lambda at full occupancy (−1 to 10) |
+//! | K_ach           | 1 | 1 | modulator level at half occupancy |
+//!
 //! Defaults are NEST's. References: Bi & Poo (1998) J Neurosci 18:10464;
 //! Song, Miller & Abbott (2000) Nat Neurosci 3:919; van Rossum, Bi & Turrigiano
 //! (2000) J Neurosci 20:8812; Gütig et al. (2003) J Neurosci 23:3697; Rubin,
@@ -78,6 +94,14 @@ pub struct Params {
     pub mu_minus: f64,
     /// Maximum weight (weight units).
     pub w_max: f64,
+    /// Fraction of transmission removed at full acetylcholine occupancy.
+    pub ach_suppression: f64,
+    /// Relative change of lambda at full occupancy.
+    pub ach_plasticity: f64,
+    /// Level at half occupancy.
+    pub k_ach: f64,
+    /// Transmission factor in effect (1 unless a bound modulator acts).
+    pub gain: f64,
 }
 
 /// Per-synapse plastic state.
@@ -97,6 +121,9 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "mu_plus", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "weight dependence of potentiation (0 additive, 1 multiplicative)" },
     FieldSpec { name: "mu_minus", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "weight dependence of depression (0 additive, 1 multiplicative)" },
     FieldSpec { name: "Wmax", dim: Weight, default: 100.0, bound: Bound::Any, doc: "maximum weight (pA or nS, like the weight; same sign as the weight)" },
+    FieldSpec { name: "ach_suppression", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "with a bound modulator (acetylcholine): fraction of transmission removed at full receptor occupancy (0 = none; scopolamine sets 0)" },
+    FieldSpec { name: "ach_plasticity", dim: Dimensionless, default: 0.0, bound: Bound::Closed(-1.0, 10.0), doc: "with a bound modulator: relative change of lambda at full occupancy (< 0 damps, > 0 enhances; scopolamine sets 0)" },
+    FieldSpec { name: "K_ach", dim: Dimensionless, default: 1.0, bound: Bound::Positive, doc: "modulator level at half receptor occupancy" },
 ];
 
 const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per synapse)
@@ -106,7 +133,9 @@ post spike t_post (applied lazily at the next pre spike, delay d dendritic):
 pre spike t_pre:
     w/Wmax -= alpha lambda (w/Wmax)^mu_minus K-(t_pre - d)     floored at 0
 order at a pre spike: facilitate for post spikes in (t_last - d, t_pre - d],
-    then depress with K- from post spikes strictly before t_pre - d, then transmit";
+    then depress with K- from post spikes strictly before t_pre - d, then transmit
+bound modulator (modulator = \"acetylcholine\"), occ = L/(L + K_ach), L sampled at each slow tick:
+    transmitted w (1 - ach_suppression occ);  lambda -> lambda (1 + ach_plasticity occ)";
 
 const REFERENCES: &[&str] = &[
     "Bi GQ, Poo MM (1998) Synaptic modifications in cultured hippocampal neurons. J Neurosci 18:10464-10472",
@@ -192,6 +221,10 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
             mu_plus: v.get("mu_plus"),
             mu_minus: v.get("mu_minus"),
             w_max: v.get("Wmax"),
+            ach_suppression: v.get("ach_suppression"),
+            ach_plasticity: v.get("ach_plasticity"),
+            k_ach: v.get("K_ach"),
+            gain: 1.0,
         };
         if p.w_max == 0.0 {
             return Err(CoreError::Inconsistent("Wmax must not be 0".into()));
@@ -201,6 +234,23 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
 
     fn post_tau_ms(p: &Params) -> Option<f64> {
         Some(p.tau_minus)
+    }
+
+    #[inline]
+    fn transmitted(p: &Params, _: &Syn, weight: f64) -> f64 {
+        // gain = 1 exactly unless a bound modulator acts, so results are NEST's.
+        weight * p.gain
+    }
+
+    const LEVEL_MODULATOR: Option<&'static str> = Some("acetylcholine");
+
+    fn at_level(p: &Params, level: f64) -> Params {
+        if p.ach_suppression == 0.0 && p.ach_plasticity == 0.0 {
+            return p.clone();
+        }
+        let l = level.max(0.0);
+        let occ = l / (l + p.k_ach);
+        Params { gain: 1.0 - p.ach_suppression * occ, lambda: p.lambda * (1.0 + p.ach_plasticity * occ), ..p.clone() }
     }
 
     fn init(p: &Params, weight: f64) -> Result<Syn, CoreError> {
@@ -302,6 +352,20 @@ mod tests {
         let k_minus = (-((pre2 - delay - t_post) as f64) * dt / 20.0).exp();
         let expected = 50.0 + expected_ltp - 100.0 * 0.01 * k_minus;
         assert!((w - expected).abs() < 1e-12, "{w} vs {expected}");
+    }
+
+    /// Acetylcholine scales the transmitted weight and the learning rate by the
+    /// occupancy; without it the parameters are untouched (NEST's rule).
+    #[test]
+    fn issue6_acetylcholine_damps_transmission_and_plasticity() {
+        let v = StdpAllToAll::INFO.resolve([("ach_suppression", 0.8), ("ach_plasticity", -0.5), ("K_ach", 3.0)]).unwrap();
+        let p = StdpAllToAll::params(&v).unwrap();
+        assert_eq!(StdpAllToAll::transmitted(&p, &Syn::default(), 7.0), 7.0);
+        let q = StdpAllToAll::at_level(&p, 3.0);
+        assert!((StdpAllToAll::transmitted(&q, &Syn::default(), 10.0) - 6.0).abs() < 1e-12);
+        assert!((q.lambda - p.lambda * 0.75).abs() < 1e-15);
+        let off = params(0.0);
+        assert_eq!(StdpAllToAll::at_level(&off, 100.0), off);
     }
 
     #[test]
