@@ -23,6 +23,7 @@ use crate::synapse::stdp_dopamine::StdpDopamine;
 use crate::synapse::stdp_eligibility::StdpEligibility;
 use crate::synapse::tag_trigger_consolidation::TagTriggerConsolidation;
 use crate::synapse::tagging_capture::TaggingCapture;
+use crate::synapse::tagging_capture_ampar::TaggingCaptureAmpar;
 use crate::synapse::tsodyks2::Tsodyks2;
 use crate::synapse::stdp_pair::{StdpAllToAll, StdpNearestPreCentered, StdpNearestRestricted, StdpNearestSymmetric};
 
@@ -62,6 +63,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     CalciumControl::INFO,
     CamkiiSwitch::INFO,
     AmparTrafficking::INFO,
+    TaggingCaptureAmpar::INFO,
 ];
 
 /// Metadata of every neuron-wide field model (protein pools).
@@ -98,6 +100,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "calcium_control" => v.visit::<CalciumControl>(),
         "camkii_switch" => v.visit::<CamkiiSwitch>(),
         "ampar_trafficking" => v.visit::<AmparTrafficking>(),
+        "tagging_capture_ampar" => v.visit::<TaggingCaptureAmpar>(),
         _ => return None,
     })
 }

@@ -31,6 +31,12 @@
 //! `okadaic_acid` and `fk506` the phosphatase activation `gamma_pp = 0`, and `apv`
 //! sets `c_pre = 0`.
 //!
+//! `tagging_capture_ampar` (tagging and capture with the ampar_trafficking
+//! chain as early phase) takes the chain's effects for `kn93`, `okadaic_acid`,
+//! `fk506`, `exocytosis_block`, `endocytosis_block` and `apv`, and the capture
+//! part's for `zip` and `tag_blocker`; `anisomycin` acts on its neuron's
+//! `protein_pool`.
+//!
 //! On `camkii_switch`, `kn93` sets the autophosphorylation rate `k1 = 0` (every
 //! phosphorylation step there needs Ca/calmodulin) and `okadaic_acid` the PP1
 //! rate `k2 = 0`; `fk506` has no target there (PP1 does not depend on
@@ -106,6 +112,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "graupner_brunel", sets: &[("c_pre", 0.0)] },
             Effect { model: "calcium_control", sets: &[("g_nmda", 0.0)] },
             Effect { model: "ampar_trafficking", sets: &[("c_pre", 0.0)] },
+            Effect { model: "tagging_capture_ampar", sets: &[("c_pre", 0.0)] },
         ],
         effect: "D-APV, competitive NMDA receptor antagonist: no calcium influx from presynaptic activity",
         concentration: "50 uM",
@@ -114,7 +121,11 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "tag_blocker",
         target: DrugTarget::Synapses,
-        effects: &[Effect { model: "tagging_capture", sets: &[("tag_block", 1.0)] }, Effect { model: "tag_trigger_consolidation", sets: &[("tag_block", 1.0)] }],
+        effects: &[
+            Effect { model: "tagging_capture", sets: &[("tag_block", 1.0)] },
+            Effect { model: "tag_trigger_consolidation", sets: &[("tag_block", 1.0)] },
+            Effect { model: "tagging_capture_ampar", sets: &[("tag_block", 1.0)] },
+        ],
         effect: "blocks the setting of synaptic tags (e.g. by inhibiting CaMKII or PKA during induction), so proteins cannot be captured",
         concentration: "(model intervention)",
         references: &["Frey U, Morris RGM (1997) Nature 385:533-536", "Redondo RL, Morris RGM (2011) Nat Rev Neurosci 12:17-30"],
@@ -122,7 +133,7 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "zip",
         target: DrugTarget::Synapses,
-        effects: &[Effect { model: "tagging_capture", sets: &[("zip", 1.0)] }],
+        effects: &[Effect { model: "tagging_capture", sets: &[("zip", 1.0)] }, Effect { model: "tagging_capture_ampar", sets: &[("zip", 1.0)] }],
         effect: "zeta inhibitory peptide, PKMzeta inhibitor: late-phase maintenance blocked, the late weight decays back",
         concentration: "5 uM",
         references: &["Pastalkova E et al. (2006) Science 313:1141-1144", "Sajikumar S, Navakkode S, Sacktor TC, Frey JU (2005) J Neurosci 25:5750-5756"],
@@ -135,6 +146,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "graupner_brunel", sets: NO_LTP_RATE },
             Effect { model: "tag_trigger_consolidation", sets: &[("A_ltp", 0.0)] },
             Effect { model: "ampar_trafficking", sets: &[("gamma_k", 0.0)] },
+            Effect { model: "tagging_capture_ampar", sets: &[("gamma_k", 0.0)] },
             Effect { model: "camkii_switch", sets: &[("k1", 0.0)] },
         ],
         effect: "KN-93, CaMKII inhibitor: the calcium-driven potentiation of the early phase is blocked (depression and existing late weights are untouched). Limitation: in these reduced two-threshold rules high calcium drives depression as well, so a tetanus under kn93 gives LTD where slices show no change; use it to test expression, not induction",
@@ -152,6 +164,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
             Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
             Effect { model: "ampar_trafficking", sets: &[("gamma_pp", 0.0)] },
+            Effect { model: "tagging_capture_ampar", sets: &[("gamma_pp", 0.0)] },
             Effect { model: "camkii_switch", sets: &[("k2", 0.0)] },
         ],
         effect: "okadaic acid, PP1/PP2A inhibitor: the calcium-driven depression of the early phase is blocked",
@@ -166,6 +179,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
             Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
             Effect { model: "ampar_trafficking", sets: &[("gamma_pp", 0.0)] },
+            Effect { model: "tagging_capture_ampar", sets: &[("gamma_pp", 0.0)] },
         ],
         effect: "FK506 (tacrolimus), calcineurin (PP2B) inhibitor: the calcium-driven depression of the early phase is blocked",
         concentration: "50 uM",
@@ -174,7 +188,7 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "exocytosis_block",
         target: DrugTarget::Synapses,
-        effects: &[Effect { model: "ampar_trafficking", sets: &[("exo_block", 1.0)] }],
+        effects: &[Effect { model: "ampar_trafficking", sets: &[("exo_block", 1.0)] }, Effect { model: "tagging_capture_ampar", sets: &[("exo_block", 1.0)] }],
         effect: "blocks the SNARE-dependent exocytosis of AMPA receptors (botulinum toxin or tetanus toxin light chain, N-ethylmaleimide): surface and PSD receptors are no longer replenished from intracellular pools",
         concentration: "(postsynaptic infusion; model intervention)",
         references: &[
@@ -186,7 +200,7 @@ pub const DRUGS: &[Drug] = &[
     Drug {
         name: "endocytosis_block",
         target: DrugTarget::Synapses,
-        effects: &[Effect { model: "ampar_trafficking", sets: &[("endo_block", 1.0)] }],
+        effects: &[Effect { model: "ampar_trafficking", sets: &[("endo_block", 1.0)] }, Effect { model: "tagging_capture_ampar", sets: &[("endo_block", 1.0)] }],
         effect: "blocks the dynamin/clathrin-dependent endocytosis of AMPA receptors (dynamin inhibitory peptide, GluA2-3Y peptide): receptors accumulate at the surface and in the PSD",
         concentration: "(postsynaptic infusion; model intervention)",
         references: &[

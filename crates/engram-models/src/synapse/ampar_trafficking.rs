@@ -244,7 +244,8 @@ pub struct Syn {
     v0: f64,
 }
 
-const FIELDS: &[FieldSpec] = &[
+/// Parameters (shared with `tagging_capture_ampar`, which embeds this chain).
+pub(crate) const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "tau_c", dim: Time, default: 20.0, bound: Bound::Positive, doc: "calcium time constant" },
     FieldSpec { name: "c_pre", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "calcium per presynaptic spike (NMDA receptors at physiological Mg; larger without Mg; 0: APV)" },
     FieldSpec { name: "c_post", dim: Dimensionless, default: 0.6, bound: Bound::NonNegative, doc: "calcium per postsynaptic spike" },
@@ -282,7 +283,8 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "endo_block", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "fraction of endocytosis blocked (1: dynamin inhibitory peptide, GluA2-3Y)" },
 ];
 
-const SYN_VARS: &[StateVar] = &[
+/// Recordable variables (shared with `tagging_capture_ampar`).
+pub(crate) const SYN_VARS: &[StateVar] = &[
     StateVar { name: "weight", unit: "", doc: "transmitted efficacy w0 (F2 + B2 + g_lack (F1 + B1)) / initial, in the projection's weight unit" },
     StateVar { name: "psd_receptors", unit: "", doc: "receptors in the PSD, free and bound, both types" },
     StateVar { name: "psd_ratio", unit: "", doc: "PSD receptors over their number at the start" },
@@ -439,6 +441,21 @@ impl AmparTrafficking {
 
     fn weighted(p: &Params, y: &[f64; NY]) -> f64 {
         y[F2] + y[B2] + p.g_lack * (y[F1] + y[B1])
+    }
+
+    /// The weighted PSD conductance relative to the start, 1 at rest
+    /// (the early change read by `tagging_capture_ampar`).
+    pub(crate) fn conductance_ratio(p: &Params, s: &Syn) -> f64 {
+        if s.eff0 > 0.0 {
+            Self::weighted(p, &s.y) / s.eff0
+        } else {
+            1.0
+        }
+    }
+
+    /// The efficacy scale w0 (the projection's weight).
+    pub(crate) fn read_w0(s: &Syn) -> f64 {
+        s.w0
     }
 
     fn efficacy(p: &Params, s: &Syn) -> f64 {

@@ -9,4 +9,5 @@ pub mod stdp_eligibility;
 pub mod stdp_pair;
 pub mod tag_trigger_consolidation;
 pub mod tagging_capture;
+pub mod tagging_capture_ampar;
 pub mod tsodyks2;
