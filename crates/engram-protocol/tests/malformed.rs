@@ -769,9 +769,9 @@ size = 1
 "#, r#"name = "post"
 size = 1
 region = "ca1"
-"#), ("delay = \"1 ms\"\n", "delay = \"1 ms\"\nmodulator = \"dopamine\"\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n")]))
+"#), ("model = \"stdp_pair\", tau_plus = \"16.8 ms\", tau_minus = \"33.7 ms\", Wmax = \"40 pA\"", "model = \"tsodyks2\""), ("delay = \"1 ms\"\n", "delay = \"1 ms\"\nmodulator = \"dopamine\"\n"), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n")]))
             .at(25, 13)
-            .msg("synapse model stdp_pair reads no modulator"),
+            .msg("synapse model tsodyks2 reads no modulator"),
         case("issue6_stdp_dopamine_weight_outside_its_bounds", ReplaceAll(&[(r#"name = "post"
 size = 1
 "#, r#"name = "post"
