@@ -1,6 +1,10 @@
-//! Fast-forward equivalence: every shipped tagging-and-capture protocol (both
-//! models) gives the same readouts (within 0.5 %) whether quiet stretches are
-//! skipped in closed form or stepped through every dt.
+//! Fast-forward equivalence: every shipped tagging-and-capture protocol (the
+//! three models: `tagging_capture`, `tagging_capture_ampar`, whose name
+//! contains the first and whose `frey_morris1997_*_ampar` protocols are
+//! therefore checked with it, and `tag_trigger_consolidation`) gives the same
+//! readouts (within 0.5 %) whether quiet stretches are skipped (in closed form,
+//! or for `tagging_capture_ampar` with predicted tag and synthesis switches) or
+//! stepped through every dt.
 //!
 //! To keep the stepped runs affordable in a test, both ways run at dt = 1 ms;
 //! the `tagging_capture` protocols also with 4 neurons per population, the

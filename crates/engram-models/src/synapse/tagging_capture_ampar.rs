@@ -107,6 +107,7 @@
 //! - `tau_z = 5 min`, not the reduced model's 2 h: tags last minutes, so the
 //!   capture must be faster for late weights of slice size. This is a capture
 //!   parameter recalibrated for the composition (stated deviation).
+//!
 //! `theta_pro` ∈ {1.3, 1.4} mV × `tau_z` ∈ {5, 10, 15} min were tried: with
 //! 5 min both thresholds meet every bound, with 10 and 15 min the captured S2
 //! stays at 110-119 % (below 120) and STET S1 at 128-142 %; 1.3 mV was kept
@@ -419,6 +420,7 @@ mod tests {
 
     /// Presynaptic spikes at `rate` Hz from `t0` ms through the engine hooks, then
     /// slow ticks of 100 ms to `t_end` with protein level `protein`.
+    #[allow(clippy::too_many_arguments)]
     fn run(p: &Params, s: &mut Syn, w: &mut f64, t0: f64, n: usize, rate: f64, t_end: f64, protein: f64) {
         let mut post = PostHistory::default();
         let dt = 0.1;
