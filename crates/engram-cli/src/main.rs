@@ -391,7 +391,7 @@ fn cmd_list() -> ExitCode {
     for p in engram_protocol::presets::PRESETS {
         println!("  {:<22} {}", p.name, p.description);
     }
-    println!("\nStimulus kinds: poisson, regular, burst, times, pairing, current");
+    println!("\nStimulus kinds: poisson, regular, burst, times, pairing, current, noise");
     println!("\nInterventions: a drug above, or any model parameter of a population, projection or");
     println!("  protein pool, changed over a time window with [[intervention]]; see docs/protocol.md.");
     println!("\nRecorders: spikes, state, weight, fepsp, synapse, protein, modulator");

@@ -816,7 +816,8 @@ impl Simulation {
                 pop.imposed.dedup();
             }
         }
-        if st.current_changes.get(st.current_cursor) == Some(&s) {
+        let reset = st.current_changes.get(st.current_cursor) == Some(&s);
+        if reset {
             st.current_cursor += 1;
             for pop in self.pops.iter_mut() {
                 pop.body.input().current.fill(0.0);
@@ -829,6 +830,10 @@ impl Simulation {
                     }
                 }
             }
+        }
+        for run in st.noise.iter_mut() {
+            let cur = &mut self.pops[run.pop].body.input().current;
+            run.apply(s, cur, reset);
         }
     }
 

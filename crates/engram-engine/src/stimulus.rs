@@ -31,6 +31,22 @@ pub enum Stimulus {
         /// The stimulus's random stream; each neuron draws from its own child stream.
         stream: Stream,
     },
+    /// A white-noise current: in every step of each window `[from, to)`, each
+    /// listed neuron gets its own current drawn uniformly from
+    /// `[-amp_pa, +amp_pa]` (one draw per neuron and step, keyed by the stream,
+    /// the neuron and the step; Izhikevich 2007's thalamic input).
+    Noise {
+        /// Target population index.
+        pop: usize,
+        /// Target neurons.
+        neurons: Vec<u32>,
+        /// Half-width of the uniform distribution [pA].
+        amp_pa: f64,
+        /// Windows of steps `[from, to)`, any order (sorted at build).
+        windows: Vec<(Step, Step)>,
+        /// The stimulus's random stream; each neuron draws from its own child stream.
+        stream: Stream,
+    },
     /// A constant current injected into each listed neuron during `[from, to)`.
     Current {
         /// Target population index.
@@ -57,6 +73,50 @@ pub(crate) struct Stimuli {
     /// Steps at which the set of active currents changes, sorted, unique.
     pub current_changes: Vec<Step>,
     pub current_cursor: usize,
+    pub noise: Vec<NoiseRun>,
+}
+
+/// A white-noise current being applied (see [`Stimulus::Noise`]).
+#[derive(Debug)]
+pub(crate) struct NoiseRun {
+    pub pop: usize,
+    pub neurons: Vec<u32>,
+    pub streams: Vec<Stream>,
+    pub amp_pa: f64,
+    /// Sorted windows and the index of the current one.
+    pub windows: Vec<(Step, Step)>,
+    pub cursor: usize,
+    /// The noise current added to each neuron's input in the last step (0 outside windows).
+    pub applied: Vec<f64>,
+}
+
+impl NoiseRun {
+    /// Sets this step's noise on the input currents `cur` of the population:
+    /// removes last step's draw and adds this step's. `reset`: the constant
+    /// currents were rebuilt from zero this step (last step's draw is gone).
+    pub fn apply(&mut self, s: Step, cur: &mut [f64], reset: bool) {
+        if reset {
+            self.applied.iter_mut().for_each(|a| *a = 0.0);
+        }
+        while self.windows.get(self.cursor).is_some_and(|w| w.1 <= s) {
+            self.cursor += 1;
+        }
+        let active = self.windows.get(self.cursor).is_some_and(|w| w.0 <= s);
+        for (k, &n) in self.neurons.iter().enumerate() {
+            let new = if active { self.amp_pa * (2.0 * self.streams[k].uniform(s) - 1.0) } else { 0.0 };
+            let c = &mut cur[n as usize];
+            *c += new - self.applied[k];
+            self.applied[k] = new;
+        }
+    }
+
+    /// Whether the run still has to act at or after step `s` (a window, or a draw to remove).
+    fn next_active(&self, s: Step) -> Option<Step> {
+        if self.applied.iter().any(|&a| a != 0.0) {
+            return Some(s);
+        }
+        self.windows[self.cursor..].iter().find(|w| w.1 > s).map(|w| w.0.max(s))
+    }
 }
 
 #[derive(Debug)]
@@ -158,6 +218,13 @@ impl Stimuli {
                     draws,
                 });
             }
+            Stimulus::Noise { pop, neurons, amp_pa, mut windows, stream } => {
+                let streams = neurons.iter().map(|&n| stream.child(n as u64)).collect();
+                windows.retain(|w| w.1 > w.0);
+                windows.sort_unstable();
+                let applied = vec![0.0; neurons.len()];
+                self.noise.push(NoiseRun { pop, neurons, streams, amp_pa, windows, cursor: 0, applied });
+            }
             Stimulus::Current { pop, neurons, amp_pa, from, to } => {
                 self.current_changes.push(from);
                 self.current_changes.push(to);
@@ -173,6 +240,7 @@ impl Stimuli {
         let ev = self.events[self.cursor..].iter().map(|e| e.0).find(|&t| t >= s);
         let po = self.poisson.iter().filter(|p| p.p_spike > 0.0).filter_map(|p| p.next_active(s)).min();
         let cu = self.currents.iter().filter(|c| c.4 > s && c.2 != 0.0).map(|c| c.3.max(s)).min();
-        [ev, po, cu].into_iter().flatten().min()
+        let no = self.noise.iter().filter(|r| r.amp_pa != 0.0).filter_map(|r| r.next_active(s)).min();
+        [ev, po, cu, no].into_iter().flatten().min()
     }
 }

@@ -1561,7 +1561,7 @@ fn compile_stimulus(
     };
     match (&st.preset, &st.kind) {
         (Some(_), Some(k)) => Err(cx.err(span(k), format!("{what}: give either `preset` or `kind`, not both"), None)),
-        (None, None) => Err(cx.err(stim_span.clone(), format!("{what}: needs `preset` or `kind`"), format!("preset = one of {}; or kind = poisson, regular, burst, times, pairing, current", presets::names()))),
+        (None, None) => Err(cx.err(stim_span.clone(), format!("{what}: needs `preset` or `kind`"), format!("preset = one of {}; or kind = poisson, regular, burst, times, pairing, current, noise", presets::names()))),
         (Some(p), None) => {
             let Some(pre) = presets::preset(p.get_ref()) else {
                 return Err(cx.err(span(p), format!("{what}: unknown preset {:?}", p.get_ref()), format!("one of: {}", presets::names())));
@@ -1608,7 +1608,7 @@ fn compile_stimulus(
                 mark(markers, "spikes");
                 Ok(())
             }
-            "poisson" | "current" => {
+            "poisson" | "current" | "noise" => {
                 // Windows: one per onset when `every` repeats it (each `duration` long),
                 // otherwise [from, to) or [at, at + duration), or the whole run.
                 let windows: Vec<(Step, Step)> = if st.every.is_some() {
@@ -1639,6 +1639,18 @@ fn compile_stimulus(
                     let stream = Stream::new(seed, Purpose::Poisson, index as u64);
                     sim.add_stimulus(Stimulus::Poisson { pop, neurons, rate_hz: rate, windows, stream });
                     markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("Poisson {rate} Hz"), target: target_name.clone(), intervention: false });
+                } else if k.get_ref() == "noise" {
+                    if sim.population(pop).input_kind() == InputKind::None {
+                        return Err(cx.err(span(&st.target), format!("{what}: a spike source takes no current"), "a neuron population".to_string()));
+                    }
+                    let v = st.amplitude.as_ref().ok_or_else(|| missing("amplitude", "\"6.5 pA\""))?;
+                    let amp = cx.quantity(v, Dimension::Current, &format!("{what}: amplitude"))?;
+                    if amp < 0.0 {
+                        return Err(cx.err(span(v), format!("{what}: amplitude must not be negative"), "the half-width of the uniform current, like \"6.5 pA\"".to_string()));
+                    }
+                    let stream = Stream::new(seed, Purpose::Poisson, index as u64);
+                    sim.add_stimulus(Stimulus::Noise { pop, neurons, amp_pa: amp, windows, stream });
+                    markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("noise ±{amp} pA"), target: target_name.clone(), intervention: false });
                 } else {
                     if sim.population(pop).input_kind() == InputKind::None {
                         return Err(cx.err(span(&st.target), format!("{what}: a spike source takes no current"), "a neuron population".to_string()));
@@ -1716,7 +1728,7 @@ fn compile_stimulus(
                 mark(markers, &format!("pairing {delta:+} ms"));
                 Ok(())
             }
-            other => Err(cx.err(span(k), format!("{what}: unknown stimulus kind {other:?}"), "one of: poisson, regular, burst, times, pairing, current".to_string())),
+            other => Err(cx.err(span(k), format!("{what}: unknown stimulus kind {other:?}"), "one of: poisson, regular, burst, times, pairing, current, noise".to_string())),
         },
     }
 }

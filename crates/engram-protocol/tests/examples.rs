@@ -32,7 +32,7 @@ fn protocols() -> Vec<PathBuf> {
 
 /// Protocols too long for the dev profile, with the duration they are shortened to here.
 const LONG: &[(&str, &str)] = &[
-    // an hour of 1000 Izhikevich neurons and 10^5 dopamine-modulated synapses: ~95 s in release
+    // an hour of 1000 Izhikevich neurons and 10^5 dopamine-modulated synapses: minutes in release
     ("izhikevich2007_distal_reward.toml", "20 s"),
 ];
 

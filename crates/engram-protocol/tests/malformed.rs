@@ -681,6 +681,17 @@ region = "ca1"
 "#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[modulator.release]]\namount = 0.005\ntimes = [\"10 ms\", \"2 s\"]\n")]))
             .at(63, 19)
             .msg("after the end of the run"),
+        case("issue6_noise_on_a_spike_source", Replace("kind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "kind = \"noise\"\namplitude = \"5 pA\""))
+            .at(27, 10)
+            .msg("a spike source takes no current")
+            .accepts("a neuron population"),
+        case("issue6_noise_with_a_negative_amplitude", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"noise\"\namplitude = \"-5 pA\""))
+            .at(29, 13)
+            .msg("amplitude must not be negative")
+            .accepts("half-width"),
+        case("issue6_noise_without_amplitude", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"noise\""))
+            .at_line(26)
+            .msg("amplitude"),
         case("issue6_contingency_unknown_population", ReplaceAll(&[(r#"name = "post"
 size = 1
 "#, r#"name = "post"

@@ -20,7 +20,8 @@
 //! millisecond, before anything reads v, is the same as a reset at the end of
 //! this one, and u is updated with the supra-threshold v exactly as there.
 //! Smaller dt is a finer Euler scheme of the same equations (not the paper's
-//! numbers).
+//! numbers). NEST's `izhikevich` with `consistent_integration = false` uses the
+//! same published scheme.
 //!
 //! **Input.** Weights are in mV (`InputKind::Voltage`, as `lif_psc_delta`): a
 //! weight w arriving in a step adds w/h to I for that step, so v moves by w in
