@@ -61,3 +61,26 @@ fn issue5_drugs_act_on_tagging_capture_ampar() {
     let (e, l) = syn("endocytosis_block");
     assert!(e > early && l > late, "endocytosis_block: {e} {l}");
 }
+
+/// The composite draws no random numbers and each synapse advances on its own:
+/// 1 and 2 threads give bit-identical records (strong-before-weak, 3 neurons
+/// per population, every record of the run).
+#[test]
+fn issue5_tagging_capture_ampar_threads_are_bit_identical() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../experiments/frey_morris1997_strong_before_weak_ampar.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sets: Vec<String> = ["fibres_1", "fibres_2", "ca1"].iter().map(|p| format!("population.{p}.size=3")).collect();
+    let records = |threads| {
+        let mut p = parse_str("sbw_ampar", &text, &sets, RunOverrides { seed: None, threads: Some(threads) }).unwrap();
+        let d = p.duration;
+        p.sim.run_until(d, &mut |_| {}).unwrap();
+        collect(&p)
+    };
+    let (one, two) = (records(1), records(2));
+    assert_eq!(one.len(), two.len());
+    assert!(one.iter().any(|r| r.values.windows(2).any(|w| w[0] != w[1])), "the records must change over the run");
+    for (x, y) in one.iter().zip(&two) {
+        assert_eq!(x.values.len(), y.values.len(), "{}", x.name);
+        assert!(x.values.iter().zip(&y.values).all(|(p, q)| p.to_bits() == q.to_bits()), "{}", x.name);
+    }
+}
