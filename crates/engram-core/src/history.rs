@@ -67,7 +67,10 @@ impl PostHistory {
     /// Calls `f(stamp)` for every archived spike with `after < stamp <= upto`,
     /// oldest first, and marks them as read once.
     pub fn read(&mut self, after: i64, upto: i64, mut f: impl FnMut(Step)) {
-        for e in self.entries.iter_mut() {
+        // Entries are sorted by stamp: skip the ones at or before `after` by bisection
+        // (a synapse reading after each presynaptic spike would otherwise rescan them).
+        let start = self.entries.partition_point(|e| (e.stamp as i64) <= after);
+        for e in self.entries.range_mut(start..) {
             let s = e.stamp as i64;
             if s > upto {
                 break;

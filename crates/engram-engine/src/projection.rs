@@ -271,6 +271,10 @@ fn deliver_shard<S: SynapseModel>(
     modulator: Option<&ModulatorTrace>,
 ) {
     let stamp = s + 1;
+    // Ring slot of delay d: (s + d) % slots, without a 64-bit division per synapse
+    // (every delay is shorter than the ring, so one subtraction wraps it).
+    let base = (s % slots as u64) as usize;
+    let mut none = PostHistory::default();
     for &j in pre_spikes {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
         for k in a..b {
@@ -278,7 +282,6 @@ fn deliver_shard<S: SynapseModel>(
             let d = sh.delay[k * sh.ds] as u64;
             {
                 // Rules without a spike archive get an empty one.
-                let mut none = PostHistory::default();
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
                 let mut cx = PreSpike { stamp, delay: d, dt_ms, post };
                 match modulator {
@@ -288,7 +291,12 @@ fn deliver_shard<S: SynapseModel>(
             }
             let w = S::transmitted(p, &sh.syn[k], sh.weight[k * sh.ws]);
             // A spike with stamp s+1 and delay d is applied in step s + d.
-            let slot = local * slots + ((s + d) % slots as u64) as usize;
+            debug_assert!((d as usize) < slots);
+            let mut off = base + d as usize;
+            if off >= slots {
+                off -= slots;
+            }
+            let slot = local * slots + off;
             match receptor {
                 Receptor::Excitatory => exc[slot] += w,
                 Receptor::Inhibitory => inh[slot] += w,
