@@ -15,8 +15,12 @@ use rayon::prelude::*;
 /// of threads.
 pub const CHUNK: usize = 1024;
 
-/// Per-neuron synaptic input ring buffers, neuron-major: slot `k` of neuron `i`
-/// is at `i * slots + k`, so a chunk of neurons owns a contiguous range.
+/// Per-neuron synaptic input ring buffers, slot-major within each chunk of
+/// [`CHUNK`] neurons: chunk `c` owns the contiguous block
+/// `[c·CHUNK·slots, (c·CHUNK + len_c)·slots)`, and inside it slot `k` of its
+/// `j`-th neuron is at `k·len_c + j` (`len_c` = neurons in the chunk). A chunk
+/// still owns a contiguous range (shards deliver into it in parallel), and one
+/// step's slot of a chunk is contiguous (the neuron update reads it in order).
 #[derive(Debug, Clone, Default)]
 pub struct InputBuffer {
     /// Ring length (max delay + 1 steps).
@@ -102,11 +106,13 @@ fn update_chunk<M: NeuronModel>(
     base: u32,
     spikes: &mut Vec<u32>,
 ) {
+    let n = states.len();
+    debug_assert_eq!(exc.len(), n * slots);
+    let (ex, ih) = (&mut exc[slot * n..(slot + 1) * n], &mut inh[slot * n..(slot + 1) * n]);
     for (i, s) in states.iter_mut().enumerate() {
-        let k = i * slots + slot;
-        let input = StepInput { exc: exc[k], inh: inh[k], current: current[i] };
-        exc[k] = 0.0;
-        inh[k] = 0.0;
+        let input = StepInput { exc: ex[i], inh: ih[i], current: current[i] };
+        ex[i] = 0.0;
+        ih[i] = 0.0;
         if M::update(p, d, s, &input) {
             spikes.push(base + i as u32);
         }
@@ -159,7 +165,17 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
                     spikes.extend_from_slice(&v);
                 }
             } else {
-                update_chunk::<M>(p, d, &mut self.states, &mut inp.exc, &mut inp.inh, &inp.current, slots, slot, 0, spikes);
+                // The same chunks in order (the buffer layout is per chunk).
+                for (c, (((st, ex), ih), cur)) in self
+                    .states
+                    .chunks_mut(CHUNK)
+                    .zip(inp.exc.chunks_mut(CHUNK * slots))
+                    .zip(inp.inh.chunks_mut(CHUNK * slots))
+                    .zip(inp.current.chunks(CHUNK))
+                    .enumerate()
+                {
+                    update_chunk::<M>(p, d, st, ex, ih, cur, slots, slot, (c * CHUNK) as u32, spikes);
+                }
             }
         }
         if !imposed.is_empty() {

@@ -274,6 +274,8 @@ fn deliver_shard<S: SynapseModel>(
     // Ring slot of delay d: (s + d) % slots, without a 64-bit division per synapse
     // (every delay is shorter than the ring, so one subtraction wraps it).
     let base = (s % slots as u64) as usize;
+    // The shard's block of the ring buffers is slot-major (see `InputBuffer`).
+    let chunk_len = exc.len() / slots;
     let mut none = PostHistory::default();
     for &j in pre_spikes {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
@@ -296,7 +298,7 @@ fn deliver_shard<S: SynapseModel>(
             if off >= slots {
                 off -= slots;
             }
-            let slot = local * slots + off;
+            let slot = off * chunk_len + local;
             match receptor {
                 Receptor::Excitatory => exc[slot] += w,
                 Receptor::Inhibitory => inh[slot] += w,
