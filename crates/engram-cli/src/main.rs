@@ -385,7 +385,10 @@ fn cmd_list() -> ExitCode {
     }
     println!("\nDrugs (interventions: [[intervention]] drug = NAME):");
     for d in engram_models::drugs::DRUGS {
-        println!("  {:<22} {} ({})", d.name, d.effect, d.concentration);
+        // Labels such as "(model intervention)" carry their own parentheses.
+        let c = d.concentration;
+        let c = if c.starts_with('(') { c.to_string() } else { format!("({c})") };
+        println!("  {:<22} {} {c}", d.name, d.effect);
     }
     println!("\nStimulus presets:");
     for p in engram_protocol::presets::PRESETS {
