@@ -351,6 +351,9 @@ fn cmd_describe(name: &str) -> ExitCode {
             engram_models::drugs::DrugTarget::Synapses => "the synapses of a projection (target = \"projection.NAME\")",
         };
         println!("{} (drug)\n\n{}\nTypical concentration: {}\nActs on: {}", d.name, d.effect, d.concentration, target);
+        if let Some(m) = d.blocks {
+            println!("Antagonist of the {m} receptors: its target must read {m} (a bound modulator)");
+        }
         println!("Sets while applied:");
         for e in d.effects {
             println!("  on {}: {}", e.model, e.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));

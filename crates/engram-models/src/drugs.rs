@@ -75,6 +75,10 @@ pub struct Drug {
     pub concentration: &'static str,
     /// References.
     pub references: &'static [&'static str],
+    /// For receptor antagonists: the neuromodulator whose receptors it blocks.
+    /// The protocol then requires its target to read that modulator: on a model
+    /// bound to another one, or to none, the drug would have no defined effect.
+    pub blocks: Option<&'static str>,
 }
 
 impl Drug {
@@ -92,6 +96,8 @@ impl Drug {
 const NO_SYNTHESIS: &[(&str, f64)] = &[("alpha", 0.0)];
 const NO_LTD_RATE: &[(&str, f64)] = &[("gamma_d", 0.0)];
 const NO_LTP_RATE: &[(&str, f64)] = &[("gamma_p", 0.0)];
+const NO_PHOSPHATASE: &[(&str, f64)] = &[("gamma_pp", 0.0)];
+const NO_TAGTRIC_LTD: &[(&str, f64)] = &[("A_ltd", 0.0)];
 const SCOPOLAMINE_STDP: &[(&str, f64)] = &[("ach_suppression", 0.0), ("ach_plasticity", 0.0)];
 
 /// All drugs.
@@ -103,6 +109,7 @@ pub const DRUGS: &[Drug] = &[
         effect: "protein-synthesis inhibitor (ribosomal peptidyl transferase): no new plasticity-related proteins",
         concentration: "25 uM",
         references: &["Frey U, Morris RGM (1997) Nature 385:533-536", "Frey U, Krug M, Reymann KG, Matthies H (1988) Brain Res 452:57-65"],
+        blocks: None,
     },
     Drug {
         name: "apv",
@@ -117,6 +124,7 @@ pub const DRUGS: &[Drug] = &[
         effect: "D-APV, competitive NMDA receptor antagonist: no calcium influx from presynaptic activity",
         concentration: "50 uM",
         references: &["Collingridge GL, Kehl SJ, McLennan H (1983) J Physiol 334:33-46"],
+        blocks: None,
     },
     Drug {
         name: "tag_blocker",
@@ -129,6 +137,7 @@ pub const DRUGS: &[Drug] = &[
         effect: "blocks the setting of synaptic tags (e.g. by inhibiting CaMKII or PKA during induction), so proteins cannot be captured",
         concentration: "(model intervention)",
         references: &["Frey U, Morris RGM (1997) Nature 385:533-536", "Redondo RL, Morris RGM (2011) Nat Rev Neurosci 12:17-30"],
+        blocks: None,
     },
     Drug {
         name: "zip",
@@ -137,6 +146,7 @@ pub const DRUGS: &[Drug] = &[
         effect: "zeta inhibitory peptide, PKMzeta inhibitor: late-phase maintenance blocked, the late weight decays back",
         concentration: "5 uM",
         references: &["Pastalkova E et al. (2006) Science 313:1141-1144", "Sajikumar S, Navakkode S, Sacktor TC, Frey JU (2005) J Neurosci 25:5750-5756"],
+        blocks: None,
     },
     Drug {
         name: "kn93",
@@ -155,6 +165,7 @@ pub const DRUGS: &[Drug] = &[
             "Otmakhov N, Griffith LC, Lisman JE (1997) J Neurosci 17:5357-5365",
             "Malinow R, Schulman H, Tsien RW (1989) Science 245:862-866",
         ],
+        blocks: None,
     },
     Drug {
         name: "okadaic_acid",
@@ -162,14 +173,15 @@ pub const DRUGS: &[Drug] = &[
         effects: &[
             Effect { model: "tagging_capture", sets: NO_LTD_RATE },
             Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
-            Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
-            Effect { model: "ampar_trafficking", sets: &[("gamma_pp", 0.0)] },
-            Effect { model: "tagging_capture_ampar", sets: &[("gamma_pp", 0.0)] },
+            Effect { model: "tag_trigger_consolidation", sets: NO_TAGTRIC_LTD },
+            Effect { model: "ampar_trafficking", sets: NO_PHOSPHATASE },
+            Effect { model: "tagging_capture_ampar", sets: NO_PHOSPHATASE },
             Effect { model: "camkii_switch", sets: &[("k2", 0.0)] },
         ],
         effect: "okadaic acid, PP1/PP2A inhibitor: the calcium-driven depression of the early phase is blocked",
         concentration: "1 uM",
         references: &["Mulkey RM, Herron CE, Malenka RC (1993) Science 261:1051-1055"],
+        blocks: None,
     },
     Drug {
         name: "fk506",
@@ -177,13 +189,14 @@ pub const DRUGS: &[Drug] = &[
         effects: &[
             Effect { model: "tagging_capture", sets: NO_LTD_RATE },
             Effect { model: "graupner_brunel", sets: NO_LTD_RATE },
-            Effect { model: "tag_trigger_consolidation", sets: &[("A_ltd", 0.0)] },
-            Effect { model: "ampar_trafficking", sets: &[("gamma_pp", 0.0)] },
-            Effect { model: "tagging_capture_ampar", sets: &[("gamma_pp", 0.0)] },
+            Effect { model: "tag_trigger_consolidation", sets: NO_TAGTRIC_LTD },
+            Effect { model: "ampar_trafficking", sets: NO_PHOSPHATASE },
+            Effect { model: "tagging_capture_ampar", sets: NO_PHOSPHATASE },
         ],
         effect: "FK506 (tacrolimus), calcineurin (PP2B) inhibitor: the calcium-driven depression of the early phase is blocked",
         concentration: "50 uM",
         references: &["Mulkey RM, Endo S, Shenolikar S, Malenka RC (1994) Nature 369:486-488"],
+        blocks: None,
     },
     Drug {
         name: "exocytosis_block",
@@ -196,6 +209,7 @@ pub const DRUGS: &[Drug] = &[
             "Lledo PM, Zhang X, Sudhof TC, Malenka RC, Nicoll RA (1998) Science 279:399-403",
             "Earnshaw BA, Bressloff PC (2006) J Neurosci 26:12362-12373",
         ],
+        blocks: None,
     },
     Drug {
         name: "endocytosis_block",
@@ -208,6 +222,7 @@ pub const DRUGS: &[Drug] = &[
             "Ahmadian G, Ju W, Liu L, et al. (2004) EMBO J 23:1040-1050",
             "Earnshaw BA, Bressloff PC (2006) J Neurosci 26:12362-12373",
         ],
+        blocks: None,
     },
     Drug {
         name: "propranolol",
@@ -219,6 +234,7 @@ pub const DRUGS: &[Drug] = &[
             "Thomas MJ, Moody TD, Makhinson M, O'Dell TJ (1996) Neuron 17:475-482",
             "Gelinas JN, Nguyen PV (2005) J Neurosci 25:3294-3303",
         ],
+        blocks: Some("noradrenaline"),
     },
     Drug {
         name: "sch23390",
@@ -230,6 +246,7 @@ pub const DRUGS: &[Drug] = &[
             "Frey U, Schroeder H, Matthies H (1990) Brain Res 522:69-75",
             "Lehr AB, Luboeinski J, Tetzlaff C (2022) Sci Rep, doi:10.1038/s41598-022-22430-7",
         ],
+        blocks: Some("dopamine"),
     },
     Drug {
         name: "scopolamine",
@@ -247,22 +264,13 @@ pub const DRUGS: &[Drug] = &[
             "Hasselmo ME, Schnell E (1994) J Neurosci 14:3898-3914",
             "Hasselmo ME (2006) Curr Opin Neurobiol 16:710-715",
         ],
+        blocks: Some("acetylcholine"),
     },
 ];
 
 /// The drug named `name`.
 pub fn drug(name: &str) -> Option<&'static Drug> {
     DRUGS.iter().find(|d| d.name == name)
-}
-
-/// Receptor antagonists and the neuromodulator whose receptors they block.
-const ANTAGONISTS: &[(&str, &str)] = &[("propranolol", "noradrenaline"), ("sch23390", "dopamine"), ("scopolamine", "acetylcholine")];
-
-/// The neuromodulator whose receptors drug `name` blocks (receptor antagonists
-/// only). The protocol requires its target to read that modulator: on a model
-/// bound to another one, or to none, the drug would have no defined effect.
-pub fn blocks(name: &str) -> Option<&'static str> {
-    ANTAGONISTS.iter().find(|a| a.0 == name).map(|a| a.1)
 }
 
 /// Names of all drugs, comma separated.
@@ -290,11 +298,11 @@ mod tests {
     }
 
     #[test]
-    fn issue6_every_antagonist_is_a_catalogued_drug() {
-        for (d, _) in ANTAGONISTS {
-            assert!(drug(d).is_some(), "{d}");
-        }
+    fn issue6_antagonists_name_their_modulator() {
+        let blocks = |name| drug(name).and_then(|d| d.blocks);
         assert_eq!(blocks("propranolol"), Some("noradrenaline"));
+        assert_eq!(blocks("sch23390"), Some("dopamine"));
+        assert_eq!(blocks("scopolamine"), Some("acetylcholine"));
         assert_eq!(blocks("anisomycin"), None);
     }
 

@@ -406,8 +406,6 @@ impl SynapseVisitor for SynStateSize {
     }
 }
 
-/// Memory the operating system can still give this process, in bytes (Linux
-/// `MemAvailable`); `None` where it cannot be read, and the check is skipped.
 /// The modulator a field model's parameters may follow.
 struct FieldLevelModulator;
 impl catalogue::FieldVisitor for FieldLevelModulator {
@@ -417,6 +415,8 @@ impl catalogue::FieldVisitor for FieldLevelModulator {
     }
 }
 
+/// Memory the operating system can still give this process, in bytes (Linux
+/// `MemAvailable`); `None` where it cannot be read, and the check is skipped.
 fn memory_available() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
@@ -424,10 +424,11 @@ fn memory_available() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Bytes per synapse while a projection is built: the stored arrays (post index,
-/// delay, weight, model state) plus the build-time pair list and synapse specs.
+/// Bytes per synapse while a projection is built: the stored arrays at most
+/// (shard-local u16 post index, u16 delay, f64 weight, model state; homogeneous
+/// columns take less) plus the build-time pair list and synapse specs.
 fn bytes_per_synapse(state: usize) -> u64 {
-    (4 + 2 + 8 + state + 8 + std::mem::size_of::<SynapseSpec>()) as u64
+    (2 + 2 + 8 + state + 8 + std::mem::size_of::<SynapseSpec>()) as u64
 }
 
 struct AddProjection<'a> {
@@ -1169,7 +1170,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 sets.push((field.name, value));
             }
             // A receptor antagonist acts on the effect of the modulator it blocks.
-            if let Some(ligand) = engram_models::drugs::blocks(d.name) {
+            if let Some(ligand) = d.blocks {
                 let bound = if key.0 == 1 { sim.level_binding(key.1) } else { sim.field_level_binding(key.1) };
                 let bound = bound.map(|m| sim.modulator_names(m).1.to_string());
                 if bound.as_deref() != Some(ligand) {

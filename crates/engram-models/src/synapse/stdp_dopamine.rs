@@ -254,9 +254,7 @@ impl SynapseModel for StdpDopamine {
             w_min: v.get("Wmin"),
             w_max: v.get("Wmax"),
         };
-        if p.w_min > p.w_max {
-            return Err(CoreError::Inconsistent(format!("Wmin ({}) must not be above Wmax ({})", p.w_min, p.w_max)));
-        }
+        super::check_weight_bounds(p.w_min, p.w_max)?;
         Ok(p)
     }
 
@@ -265,12 +263,7 @@ impl SynapseModel for StdpDopamine {
     }
 
     fn init(p: &Params, weight: f64) -> Result<Syn, CoreError> {
-        if weight < p.w_min || weight > p.w_max {
-            return Err(CoreError::Inconsistent(format!(
-                "weight ({weight}) must lie between Wmin ({}) and Wmax ({})",
-                p.w_min, p.w_max
-            )));
-        }
+        super::check_weight_within(weight, p.w_min, p.w_max)?;
         Ok(Syn::default())
     }
 

@@ -103,14 +103,57 @@ pub struct Params {
     pub h_max: f64,
     pub sigma_pl: f64,
     pub theta_tag: f64,
+    /// Tags' effect, capture and maintenance of the late weight.
+    pub late: LatePhase,
+    pub beta_gain: f64,
+    pub k_beta: f64,
+}
+
+/// The late phase shared by the tagging-and-capture synapses (this one and
+/// `tagging_capture_ampar`): which tags count, capture of the neuron's proteins
+/// into the late weight z, and the ZIP-like maintenance block.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[allow(missing_docs)]
+pub struct LatePhase {
     pub tau_z: f64,
     pub z_max: f64,
     pub z_min: f64,
     pub tag_block: bool,
     pub zip: bool,
     pub tau_zip: f64,
-    pub beta_gain: f64,
-    pub k_beta: f64,
+}
+
+impl LatePhase {
+    /// Reads `tau_z`, `z_max`, `z_min`, `tag_block`, `zip`, `tau_zip`.
+    pub(crate) fn from_values(v: &ParamValues) -> Result<Self, CoreError> {
+        let l = LatePhase {
+            tau_z: v.get("tau_z"),
+            z_max: v.get("z_max"),
+            z_min: v.get("z_min"),
+            tag_block: v.get("tag_block") >= 0.5,
+            zip: v.get("zip") >= 0.5,
+            tau_zip: v.get("tau_zip"),
+        };
+        if l.z_min > l.z_max {
+            return Err(CoreError::Inconsistent(format!("z_min ({}) must not exceed z_max ({})", l.z_min, l.z_max)));
+        }
+        Ok(l)
+    }
+
+    /// z after one slow interval, with the tags held since its start (bit 0: LTP,
+    /// bit 1: LTD) and the protein integrals of the interval, in closed form.
+    pub(crate) fn capture(&self, mut z: f64, tags: u8, cx: &SlowTick) -> f64 {
+        let (ltp, ltd) = (tags & 1 != 0 && !self.tag_block, tags & 2 != 0 && !self.tag_block);
+        if ltp {
+            z = self.z_max - (self.z_max - z) * (-cx.protein_integral[0] / self.tau_z).exp();
+        } else if ltd {
+            z = self.z_min + (z - self.z_min) * (-cx.protein_integral[1] / self.tau_z).exp();
+        }
+        if self.zip {
+            z *= (-cx.dt_ms / self.tau_zip).exp();
+        }
+        z
+    }
 }
 
 /// Most presynaptic calcium jumps that can be pending at once (t_c_delay / ISI).
@@ -176,7 +219,7 @@ impl TaggingCapture {
     }
 
     fn tags(p: &Params, s: &Syn) -> (bool, bool) {
-        if p.tag_block {
+        if p.late.tag_block {
             return (false, false);
         }
         (s.h - p.h0 > p.theta_tag, p.h0 - s.h > p.theta_tag)
@@ -287,12 +330,7 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
             h_max: v.get("h_max"),
             sigma_pl: v.get("sigma_pl"),
             theta_tag: v.get("theta_tag"),
-            tau_z: v.get("tau_z"),
-            z_max: v.get("z_max"),
-            z_min: v.get("z_min"),
-            tag_block: v.get("tag_block") >= 0.5,
-            zip: v.get("zip") >= 0.5,
-            tau_zip: v.get("tau_zip"),
+            late: LatePhase::from_values(v)?,
             beta_gain: v.get("beta_gain"),
             k_beta: v.get("K_beta"),
         };
@@ -301,9 +339,6 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
                 "theta_p ({}) must be above theta_d ({})",
                 p.theta_p, p.theta_d
             )));
-        }
-        if p.z_min > p.z_max {
-            return Err(CoreError::Inconsistent(format!("z_min ({}) must not exceed z_max ({})", p.z_min, p.z_max)));
         }
         Ok(p)
     }
@@ -368,15 +403,7 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
     }
 
     fn slow_apply(p: &Params, syn: &mut Syn, w: &mut f64, cx: &SlowTick) {
-        let (ltp, ltd) = (syn.tags & 1 != 0 && !p.tag_block, syn.tags & 2 != 0 && !p.tag_block);
-        if ltp {
-            syn.z = p.z_max - (p.z_max - syn.z) * (-cx.protein_integral[0] / p.tau_z).exp();
-        } else if ltd {
-            syn.z = p.z_min + (syn.z - p.z_min) * (-cx.protein_integral[1] / p.tau_z).exp();
-        }
-        if p.zip {
-            syn.z *= (-cx.dt_ms / p.tau_zip).exp();
-        }
+        syn.z = p.late.capture(syn.z, syn.tags, cx);
         *w = Self::efficacy(p, syn);
     }
 
@@ -384,7 +411,7 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
         if syn.n_pending > 0 || syn.c >= p.theta_d {
             return 0.0;
         }
-        if p.tag_block {
+        if p.late.tag_block {
             return f64::INFINITY;
         }
         let dev = (syn.h - p.h0).abs() * (-(t_ms - syn.t) / Self::tau_quiet(p)).exp();

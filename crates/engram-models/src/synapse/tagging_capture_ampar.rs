@@ -138,6 +138,7 @@ use engram_core::units::Dimension::{Dimensionless, Time, Voltage};
 use engram_core::CoreError;
 
 use super::ampar_trafficking::{self as chain, AmparTrafficking, VD};
+use super::tagging_capture::LatePhase;
 
 /// The model type.
 #[derive(Debug, Clone, Copy)]
@@ -151,12 +152,8 @@ pub struct Params {
     pub chain: chain::Params,
     pub theta_tag: f64,
     pub h_scale: f64,
-    pub tau_z: f64,
-    pub z_max: f64,
-    pub z_min: f64,
-    pub tag_block: bool,
-    pub zip: bool,
-    pub tau_zip: f64,
+    /// Tags' effect, capture and maintenance (as in `tagging_capture`).
+    pub late: LatePhase,
 }
 
 /// Per-synapse state.
@@ -228,7 +225,7 @@ impl TaggingCaptureAmpar {
     }
 
     fn tags(p: &Params, s: &Syn) -> (bool, bool) {
-        if p.tag_block {
+        if p.late.tag_block {
             return (false, false);
         }
         let d = Self::early_ratio(p, s) - 1.0;
@@ -249,15 +246,7 @@ impl TaggingCaptureAmpar {
 
     /// The capture step over one slow interval (as `tagging_capture`).
     fn capture(p: &Params, s: &mut Syn, cx: &SlowTick) {
-        let (ltp, ltd) = (s.tags & 1 != 0 && !p.tag_block, s.tags & 2 != 0 && !p.tag_block);
-        if ltp {
-            s.z = p.z_max - (p.z_max - s.z) * (-cx.protein_integral[0] / p.tau_z).exp();
-        } else if ltd {
-            s.z = p.z_min + (s.z - p.z_min) * (-cx.protein_integral[1] / p.tau_z).exp();
-        }
-        if p.zip {
-            s.z *= (-cx.dt_ms / p.tau_zip).exp();
-        }
+        s.z = p.late.capture(s.z, s.tags, cx);
     }
 }
 
@@ -304,16 +293,8 @@ tag switches located to 1 s, protein synthesis switches by bisection on a copy o
             chain: AmparTrafficking::params(v)?,
             theta_tag: v.get("theta_tag"),
             h_scale: v.get("h_scale"),
-            tau_z: v.get("tau_z"),
-            z_max: v.get("z_max"),
-            z_min: v.get("z_min"),
-            tag_block: v.get("tag_block") >= 0.5,
-            zip: v.get("zip") >= 0.5,
-            tau_zip: v.get("tau_zip"),
+            late: LatePhase::from_values(v)?,
         };
-        if p.z_min > p.z_max {
-            return Err(CoreError::Inconsistent(format!("z_min ({}) must not exceed z_max ({})", p.z_min, p.z_max)));
-        }
         Ok(p)
     }
 
@@ -359,7 +340,7 @@ tag switches located to 1 s, protein synthesis switches by bisection on a copy o
         if Self::at_rest(syn) {
             return f64::INFINITY;
         }
-        if p.tag_block {
+        if p.late.tag_block {
             return QUIET_HOLD_MS;
         }
         let now = Self::tags(p, syn);
@@ -610,7 +591,7 @@ mod tests {
             run(&p, &mut s, &mut w, t + 1000.0, 50, rate, t + 20.0 * MIN, [0.0, 0.5, 1.0][burst % 3]);
             t = s.chain.t;
             assert!(w.is_finite() && s.z.is_finite(), "burst {burst}: w {w} z {}", s.z);
-            assert!(s.z >= p.z_min - 1e-12 && s.z <= p.z_max + 1e-12, "z {}", s.z);
+            assert!(s.z >= p.late.z_min - 1e-12 && s.z <= p.late.z_max + 1e-12, "z {}", s.z);
             for (i, y) in s.chain.y.iter().enumerate() {
                 assert!(y.is_finite() && *y > -1e-9, "y[{i}] = {y}");
             }
