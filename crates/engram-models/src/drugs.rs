@@ -159,7 +159,7 @@ pub const DRUGS: &[Drug] = &[
             Effect { model: "tagging_capture_ampar", sets: &[("gamma_k", 0.0)] },
             Effect { model: "camkii_switch", sets: &[("k1", 0.0)] },
         ],
-        effect: "KN-93, CaMKII inhibitor: the calcium-driven potentiation of the early phase is blocked (depression and existing late weights are untouched). Limitation: in these reduced two-threshold rules high calcium drives depression as well, so a tetanus under kn93 gives LTD where slices show no change; use it to test expression, not induction",
+        effect: "KN-93, CaMKII inhibitor: the calcium-driven potentiation of the early phase is blocked (depression and existing late weights are untouched). During a tetanus it blocks LTP induction without LTD in the composed chain (tagging_capture_ampar, ampar_trafficking; experiments/pharmacology_kn93_during_stet_ampar.toml), as in slices. Limitation: in the reduced two-threshold rules (tagging_capture, graupner_brunel) high calcium drives depression as well, so a tetanus under kn93 gives LTD there; with those use it to test expression, not induction",
         concentration: "10 uM",
         references: &[
             "Otmakhov N, Griffith LC, Lisman JE (1997) J Neurosci 17:5357-5365",
