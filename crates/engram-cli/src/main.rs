@@ -5,6 +5,24 @@
 
 mod progress;
 
+/// `println!` that never panics: a closed stdout (`engram validate | head -1`)
+/// stops the printing, not the command — outputs on disk are still written and
+/// the exit code still reports the result.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` that never panics (see [`outln!`]).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -115,15 +133,15 @@ fn execute(p: &mut Protocol, quiet: bool) -> Result<f64, String> {
 
 fn print_summary(s: &Summary) {
     if !s.readouts.is_empty() {
-        println!("readouts:");
+        outln!("readouts:");
         for r in &s.readouts {
-            println!("  {:<24} {:>12.4} {}", r.name, r.value, r.unit);
+            outln!("  {:<24} {:>12.4} {}", r.name, r.value, r.unit);
         }
     }
     if !s.expectations.is_empty() {
-        println!("expectations:");
+        outln!("expectations:");
         for v in &s.expectations {
-            println!("  {}", verdict_line(v));
+            outln!("  {}", verdict_line(v));
         }
     }
 }
@@ -227,7 +245,7 @@ fn cmd_check(files: Vec<PathBuf>, sets: Vec<String>) -> ExitCode {
     let mut code = ExitCode::SUCCESS;
     for f in files {
         match load_or_report(&f, &sets, RunOverrides::default()) {
-            Ok(p) => println!(
+            Ok(p) => outln!(
                 "{}: ok ({} populations, {} projections, {} synapses, {} recorders, {} expectations)",
                 f.display(),
                 p.sim.n_populations(),
@@ -300,7 +318,7 @@ fn cmd_validate(paths: Vec<PathBuf>, as_json: bool, threads: Option<usize>) -> E
             Err(e) => {
                 failed = true;
                 if !as_json {
-                    println!("FAIL {}: the run stopped: {e}", f.display());
+                    outln!("FAIL {}: the run stopped: {e}", f.display());
                 }
                 records.push(json!({ "protocol": f.display().to_string(), "title": p.title, "pass": false, "error": e }));
             }
@@ -309,9 +327,9 @@ fn cmd_validate(paths: Vec<PathBuf>, as_json: bool, threads: Option<usize>) -> E
                 let s = summarize(&p, &data);
                 failed |= !s.pass;
                 if !as_json {
-                    println!("{} {} — {} ({wall:.2} s)", if s.pass { "PASS" } else { "FAIL" }, f.display(), p.title);
+                    outln!("{} {} — {} ({wall:.2} s)", if s.pass { "PASS" } else { "FAIL" }, f.display(), p.title);
                     for v in &s.expectations {
-                        println!("    {}", verdict_line(v));
+                        outln!("    {}", verdict_line(v));
                     }
                 }
                 records.push(json!({
@@ -326,10 +344,10 @@ fn cmd_validate(paths: Vec<PathBuf>, as_json: bool, threads: Option<usize>) -> E
         }
     }
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&records).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&records).unwrap_or_default());
     } else {
         let n_pass = records.iter().filter(|r| r["pass"] == true).count();
-        println!("{n_pass} passed, {} failed", records.len() - n_pass);
+        outln!("{n_pass} passed, {} failed", records.len() - n_pass);
     }
     if invalid {
         ExitCode::from(2)
@@ -342,7 +360,7 @@ fn cmd_validate(paths: Vec<PathBuf>, as_json: bool, threads: Option<usize>) -> E
 
 fn cmd_describe(name: &str) -> ExitCode {
     if let Some(info) = catalogue::info(name) {
-        print!("{}", info.describe());
+        out!("{}", info.describe());
         return ExitCode::SUCCESS;
     }
     if let Some(d) = engram_models::drugs::drug(name) {
@@ -350,23 +368,23 @@ fn cmd_describe(name: &str) -> ExitCode {
             engram_models::drugs::DrugTarget::Proteins => "the protein pools of a population (target = \"population.NAME\")",
             engram_models::drugs::DrugTarget::Synapses => "the synapses of a projection (target = \"projection.NAME\")",
         };
-        println!("{} (drug)\n\n{}\nTypical concentration: {}\nActs on: {}", d.name, d.effect, d.concentration, target);
+        outln!("{} (drug)\n\n{}\nTypical concentration: {}\nActs on: {}", d.name, d.effect, d.concentration, target);
         if let Some(m) = d.blocks {
-            println!("Antagonist of the {m} receptors: its target must read {m} (a bound modulator)");
+            outln!("Antagonist of the {m} receptors: its target must read {m} (a bound modulator)");
         }
-        println!("Sets while applied:");
+        outln!("Sets while applied:");
         for e in d.effects {
-            println!("  on {}: {}", e.model, e.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
+            outln!("  on {}: {}", e.model, e.sets.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "));
         }
-        println!("\nReferences:");
+        outln!("\nReferences:");
         for r in d.references {
-            println!("  - {r}");
+            outln!("  - {r}");
         }
         return ExitCode::SUCCESS;
     }
     if let Some(p) = engram_protocol::presets::preset(name) {
         let t = p.times_ms();
-        println!("{} (stimulus preset)\n\n{}\n\n{} pulses over {} ms.\nSource: {}", p.name, p.description, t.len(), t.last().copied().unwrap_or(0.0), p.source);
+        outln!("{} (stimulus preset)\n\n{}\n\n{} pulses over {} ms.\nSource: {}", p.name, p.description, t.len(), t.last().copied().unwrap_or(0.0), p.source);
         return ExitCode::SUCCESS;
     }
     eprintln!("error: no model or preset named {name:?}; `engram list` shows them all");
@@ -374,33 +392,33 @@ fn cmd_describe(name: &str) -> ExitCode {
 }
 
 fn cmd_list() -> ExitCode {
-    println!("Neuron models:");
+    outln!("Neuron models:");
     for m in catalogue::NEURON_MODELS {
-        println!("  {:<22} {}", m.name, m.summary);
+        outln!("  {:<22} {}", m.name, m.summary);
     }
-    println!("\nSynapse models:");
+    outln!("\nSynapse models:");
     for m in catalogue::SYNAPSE_MODELS {
-        println!("  {:<22} {}", m.name, m.summary);
+        outln!("  {:<22} {}", m.name, m.summary);
     }
-    println!("\nProtein (neuron-wide field) models:");
+    outln!("\nProtein (neuron-wide field) models:");
     for m in catalogue::FIELD_MODELS {
-        println!("  {:<22} {}", m.name, m.summary);
+        outln!("  {:<22} {}", m.name, m.summary);
     }
-    println!("\nDrugs (interventions: [[intervention]] drug = NAME):");
+    outln!("\nDrugs (interventions: [[intervention]] drug = NAME):");
     for d in engram_models::drugs::DRUGS {
         // Labels such as "(model intervention)" carry their own parentheses.
         let c = d.concentration;
         let c = if c.starts_with('(') { c.to_string() } else { format!("({c})") };
-        println!("  {:<22} {} {c}", d.name, d.effect);
+        outln!("  {:<22} {} {c}", d.name, d.effect);
     }
-    println!("\nStimulus presets:");
+    outln!("\nStimulus presets:");
     for p in engram_protocol::presets::PRESETS {
-        println!("  {:<22} {}", p.name, p.description);
+        outln!("  {:<22} {}", p.name, p.description);
     }
-    println!("\nStimulus kinds: poisson, regular, burst, times, pairing, current, noise");
-    println!("\nInterventions: a drug above, or any model parameter of a population, projection or");
-    println!("  protein pool, changed over a time window with [[intervention]]; see docs/protocol.md.");
-    println!("\nRecorders: spikes, state, weight, fepsp, synapse, protein, modulator");
+    outln!("\nStimulus kinds: poisson, regular, burst, times, pairing, current, noise");
+    outln!("\nInterventions: a drug above, or any model parameter of a population, projection or");
+    outln!("  protein pool, changed over a time window with [[intervention]]; see docs/protocol.md.");
+    outln!("\nRecorders: spikes, state, weight, fepsp, synapse, protein, modulator");
     ExitCode::SUCCESS
 }
 

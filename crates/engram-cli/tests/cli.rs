@@ -277,3 +277,20 @@ weight = "1 pA"
     let err = stderr(&o);
     assert!(err.contains(":13:11: error:") && err.contains("GiB") && err.contains("available"), "{err}");
 }
+
+/// `engram list | head -1`: a closed stdout must not make engram panic
+/// ("failed printing to stdout: Broken pipe"); the command still ends normally.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let mut child = Command::new(ENGRAM)
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the engram binary");
+    // Close the read end before the child prints, so its first write gets EPIPE.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait for engram");
+    assert!(!stderr(&o).contains("panicked"), "{}", show(&o));
+    assert_eq!(code(&o), 0, "{}", show(&o));
+}
