@@ -6,6 +6,8 @@
 //! The transmitted amplitude is checked twice: as weight·u·x from the synapse's
 //! recorded u and x after each spike, and as what the target received, the jump
 //! of a `lif_psc_exp` target's excitatory current at the arrival step.
+//! `ecb_stdp` with its plasticity off (AM251's `cb1_gain = 0`, `A_plus = 0`)
+//! is the same synapse and is held to the same data.
 
 use engram_core::model::{NeuronModel, SynapseModel};
 use engram_core::time::Dt;
@@ -15,24 +17,33 @@ use engram_engine::stimulus::Stimulus;
 use engram_engine::Simulation;
 use engram_models::neuron::lif_psc_exp::LifPscExp;
 use engram_models::neuron::spike_source::SpikeSource;
+use engram_models::synapse::ecb_stdp::EcbStdp;
 use engram_models::synapse::tsodyks2::Tsodyks2;
 
 mod common;
 use common::{f, load, stamp};
 
 fn case(name: &str) {
+    case_with::<Tsodyks2>(name, &[]);
+}
+
+/// Runs the NEST case `name` with synapse model `S`, given the tsodyks2
+/// parameters plus `extra`.
+fn case_with<S: SynapseModel>(name: &str, extra: &[(&str, f64)]) {
     let data = load(name);
     let dt = f(&data["dt"]);
     let p = &data["params"];
-    let values = Tsodyks2::INFO
-        .resolve([
-            ("U", f(&p["U"])),
-            ("u", f(&p["u"])),
-            ("x", f(&p["x"])),
-            ("tau_rec", f(&p["tau_rec"])),
-            ("tau_fac", f(&p["tau_fac"])),
-        ])
-        .unwrap();
+    let mut pairs = vec![
+        ("U", f(&p["U"])),
+        ("u", f(&p["u"])),
+        ("x", f(&p["x"])),
+        ("tau_rec", f(&p["tau_rec"])),
+        ("tau_fac", f(&p["tau_fac"])),
+    ];
+    pairs.extend_from_slice(extra);
+    let values = S::INFO.resolve(pairs).unwrap();
+    let var = |n: &str| S::SYN_VARS.iter().position(|v| v.name == n).unwrap();
+    let (var_u, var_x) = (var("u"), var("x"));
     let weight = f(&p["weight"]);
     let delay = stamp(f(&p["delay"]), dt);
     let pre_ms: Vec<f64> = data["pre_spikes"].as_array().unwrap().iter().map(f).collect();
@@ -46,7 +57,7 @@ fn case(name: &str) {
     let post = sim.add_population::<LifPscExp>("post", 1, post_values).unwrap();
     let events = pre_ms.iter().map(|&t| (stamp(t, dt) - 1, 0)).collect();
     sim.add_stimulus(Stimulus::Spikes { pop: pre, events });
-    sim.add_projection::<Tsodyks2>(
+    sim.add_projection::<S>(
         "stp",
         pre,
         post,
@@ -62,7 +73,7 @@ fn case(name: &str) {
     for &t in &pre_ms {
         sim.run_until(stamp(t, dt), &mut |_| {}).unwrap();
         let proj = sim.projection(0);
-        let (u, x) = (proj.syn_mean(1), proj.syn_mean(2));
+        let (u, x) = (proj.syn_mean(var_u), proj.syn_mean(var_x));
         assert_eq!(proj.synapses()[0].2, weight, "{name}: the stored weight changed");
         assert_eq!(proj.syn_mean(0), weight);
         from_state.push(x * u * weight);
@@ -95,7 +106,7 @@ fn case(name: &str) {
         assert!((received[i].1 - amp).abs() <= tol, "{name}: spike {i} at {t} ms: received {} vs NEST {amp}", received[i].1);
     }
     let proj = sim.projection(0);
-    let (u, x) = (proj.syn_mean(1), proj.syn_mean(2));
+    let (u, x) = (proj.syn_mean(var_u), proj.syn_mean(var_x));
     assert!((u - f(&data["final_u"])).abs() <= 1e-12, "{name}: final u {u} vs NEST {}", data["final_u"]);
     assert!((x - f(&data["final_x"])).abs() <= 1e-12, "{name}: final x {x} vs NEST {}", data["final_x"]);
     assert_eq!(f(&data["final_weight"]), weight);
@@ -114,4 +125,12 @@ fn tsodyks2_facilitating_matches_nest() {
 #[test]
 fn tsodyks2_mixed_matches_nest() {
     case("tsodyks2_mixed");
+}
+
+#[test]
+fn issue6_ecb_stdp_without_plasticity_matches_nest_tsodyks2() {
+    let off = [("cb1_gain", 0.0), ("A_plus", 0.0), ("Wmax", 1e6)];
+    for name in ["tsodyks2_depressing", "tsodyks2_facilitating", "tsodyks2_mixed"] {
+        case_with::<EcbStdp>(name, &off);
+    }
 }

@@ -16,6 +16,7 @@ use crate::proteins::protein_pool::ProteinPool;
 use crate::proteins::tagtric_trigger::TagtricTrigger;
 use crate::synapse::ampar_trafficking::AmparTrafficking;
 use crate::synapse::camkii_switch::CamkiiSwitch;
+use crate::synapse::ecb_stdp::EcbStdp;
 use crate::synapse::graupner_brunel::GraupnerBrunel;
 use crate::synapse::shouval2002::CalciumControl;
 use crate::synapse::static_synapse::StaticSynapse;
@@ -64,6 +65,7 @@ pub const SYNAPSE_MODELS: &[ModelInfo] = &[
     CamkiiSwitch::INFO,
     AmparTrafficking::INFO,
     TaggingCaptureAmpar::INFO,
+    EcbStdp::INFO,
 ];
 
 /// Metadata of every neuron-wide field model (protein pools).
@@ -101,6 +103,7 @@ pub fn with_synapse<V: SynapseVisitor>(name: &str, v: V) -> Option<V::Output> {
         "camkii_switch" => v.visit::<CamkiiSwitch>(),
         "ampar_trafficking" => v.visit::<AmparTrafficking>(),
         "tagging_capture_ampar" => v.visit::<TaggingCaptureAmpar>(),
+        "ecb_stdp" => v.visit::<EcbStdp>(),
         _ => return None,
     })
 }

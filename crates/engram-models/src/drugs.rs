@@ -21,11 +21,16 @@
 //! | `propranolol` | β-adrenergic receptors (antagonist) | synapses | `beta_gain = 0` (`tagging_capture`): noradrenaline no longer lowers `theta_p` |
 //! | `sch23390`    | dopamine D1/D5 receptors (antagonist) | protein pools | `nm_gain = 0` (`protein_pool`): the modulator no longer lowers `theta_pro` |
 //! | `scopolamine` | muscarinic acetylcholine receptors (antagonist) | synapses | `ach_suppression = 0` (`static`, STDP family; there also `ach_plasticity = 0`): acetylcholine no longer suppresses transmission or changes the learning rate |
+//! | `am251`       | cannabinoid CB1 receptors (antagonist/inverse agonist) | synapses | `cb1_gain = 0` (`ecb_stdp`): the postsynaptic endocannabinoid no longer lowers release probability, so post-before-pre tLTD is blocked; the postsynaptic tLTP is untouched |
 //!
 //! The receptor antagonists remove the effect of a modulator bound to the
 //! model (`modulator = ...`); they name the receptor, so bind the modulator that
 //! acts on it (noradrenaline for `propranolol`, dopamine for `sch23390`,
 //! acetylcholine for `scopolamine`).
+//! `am251` is a receptor antagonist too, but its ligand, the endocannabinoid,
+//! is made by the model itself (a trace of the postsynaptic spikes in
+//! `ecb_stdp`), not a region's modulator, so it needs no binding (`blocks` is
+//! `None`).
 //!
 //! On `ampar_trafficking`, `kn93` sets the kinase activation `gamma_k = 0`,
 //! `okadaic_acid` and `fk506` the phosphatase activation `gamma_pp = 0`, and `apv`
@@ -266,6 +271,18 @@ pub const DRUGS: &[Drug] = &[
         ],
         blocks: Some("acetylcholine"),
     },
+    Drug {
+        name: "am251",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "ecb_stdp", sets: &[("cb1_gain", 0.0)] }],
+        effect: "AM251, cannabinoid CB1 receptor antagonist (inverse agonist): the retrograde endocannabinoid no longer lowers presynaptic release probability; timing-dependent LTD (post before pre) is blocked, timing-dependent LTP is not",
+        concentration: "2 uM",
+        references: &[
+            "Sjostrom PJ, Turrigiano GG, Nelson SB (2003) Neuron 39:641-654",
+            "Nevian T, Sakmann B (2006) J Neurosci 26:11001-11013 (AM251 at 2 uM)",
+        ],
+        blocks: None,
+    },
 ];
 
 /// The drug named `name`.
@@ -304,6 +321,14 @@ mod tests {
         assert_eq!(blocks("sch23390"), Some("dopamine"));
         assert_eq!(blocks("scopolamine"), Some("acetylcholine"));
         assert_eq!(blocks("anisomycin"), None);
+    }
+
+    /// AM251 blocks CB1 on the endocannabinoid synapse (its ligand is the model's own trace).
+    #[test]
+    fn issue6_am251_sets_the_cb1_gain_to_zero() {
+        let d = drug("am251").unwrap();
+        assert_eq!(d.sets_for("ecb_stdp"), Some(&[("cb1_gain", 0.0)][..]));
+        assert_eq!(d.blocks, None);
     }
 
     #[test]

@@ -863,6 +863,10 @@ region = "ca1"
             .at(65, 8)
             .msg("scopolamine blocks acetylcholine receptors, but projection.S1 reads dopamine")
             .accepts("modulator = \"acetylcholine\""),
+        case("issue6_am251_on_a_model_without_cb1", Append("\n[[intervention]]\nname = \"cb1 block\"\ntarget = \"projection.S1\"\ndrug = \"am251\"\nfrom = \"0 ms\"\n"))
+            .at(58, 8)
+            .msg("am251 has no documented effect on model stdp_pair")
+            .accepts("ecb_stdp"),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Synapse models: static and plastic.
 pub mod ampar_trafficking;
 pub mod camkii_switch;
+pub mod ecb_stdp;
 pub mod graupner_brunel;
 pub mod shouval2002;
 pub mod static_synapse;

@@ -192,7 +192,7 @@ const OWN_VARS: &[StateVar] = &[
 ];
 
 /// `a` followed by `b` (const concatenation of the parameter and variable tables).
-const fn concat<T: Copy, const N: usize>(a: &[T], b: &[T]) -> [T; N] {
+pub(crate) const fn concat<T: Copy, const N: usize>(a: &[T], b: &[T]) -> [T; N] {
     assert!(a.len() + b.len() == N);
     let mut out = [a[0]; N];
     let mut i = 0;

@@ -96,7 +96,8 @@ pub struct Syn {
     draws: u64,
 }
 
-const FIELDS: &[FieldSpec] = &[
+/// Parameters (also those of the models built on this synapse, e.g. `ecb_stdp`).
+pub const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "U", dim: Dimensionless, default: 0.5, bound: Bound::Closed(0.0, 1.0), doc: "increment of u at each spike (baseline release probability)" },
     FieldSpec { name: "u", dim: Dimensionless, default: 0.5, bound: Bound::Closed(0.0, 1.0), doc: "initial u (release probability)" },
     FieldSpec { name: "x", dim: Dimensionless, default: 1.0, bound: Bound::Closed(0.0, 1.0), doc: "initial x (fraction of available resources)" },
@@ -106,7 +107,8 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "tau_pr", dim: Time, default: 0.0, bound: Bound::NonNegative, doc: "relaxation of the persistent release probability pr back to U (0: pr is persistent)" },
 ];
 
-const SYN_VARS: &[StateVar] = &[
+/// Recordable variables; the first is the weight.
+pub const SYN_VARS: &[StateVar] = &[
     StateVar { name: "weight", unit: "pA/nS", doc: "stored (base) weight; the transmitted amplitude is weight·u·x" },
     StateVar { name: "u", unit: "", doc: "release probability used by the last presynaptic spike" },
     StateVar { name: "x", unit: "", doc: "available resources used by the last presynaptic spike" },
