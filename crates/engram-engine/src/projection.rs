@@ -70,12 +70,6 @@ pub enum Synapses {
     List(Vec<SynapseSpec>),
 }
 
-impl From<Vec<SynapseSpec>> for Synapses {
-    fn from(list: Vec<SynapseSpec>) -> Self {
-        Synapses::List(list)
-    }
-}
-
 /// The engine's view of a projection.
 pub trait ProjectionDyn: Send + Sync {
     /// Catalogue metadata of the synapse model.

@@ -74,7 +74,7 @@ use crate::modulator::{Contingency, ModSlot, ModulatorSpec, Release, SpikeReleas
 use crate::population::{Population, PopulationDyn};
 use crate::probe::{Probe, ProbeKind};
 use crate::connect;
-use crate::projection::{Projection, ProjectionDyn, Receptor, Synapses};
+use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec, Synapses};
 use crate::stimulus::{Stimuli, Stimulus};
 
 /// The longest delay, in steps, that a projection may have.
@@ -292,8 +292,7 @@ impl Simulation {
         Ok(self.pops.len() - 1)
     }
 
-    /// Adds a projection of synapse model `S`; returns the projection index.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds a projection of synapse model `S` with explicit synapses; returns the projection index.
     pub fn add_projection<S: SynapseModel>(
         &mut self,
         name: &str,
@@ -301,9 +300,22 @@ impl Simulation {
         post: usize,
         values: ParamValues,
         receptor: Receptor,
-        synapses: impl Into<Synapses>,
+        synapses: Vec<SynapseSpec>,
     ) -> Result<usize, EngineError> {
-        let synapses = synapses.into();
+        self.add_projection_from::<S>(name, pre, post, values, receptor, Synapses::List(synapses))
+    }
+
+    /// Adds a projection of synapse model `S` whose synapses are listed or
+    /// drawn by a rule; returns the projection index.
+    pub fn add_projection_from<S: SynapseModel>(
+        &mut self,
+        name: &str,
+        pre: usize,
+        post: usize,
+        values: ParamValues,
+        receptor: Receptor,
+        synapses: Synapses,
+    ) -> Result<usize, EngineError> {
         let (n_pre, n_post) = (self.pops[pre].body.size(), self.pops[post].body.size());
         let kind = self.pops[post].body.input_kind();
         if kind == InputKind::None {

@@ -445,7 +445,7 @@ struct AddProjection<'a> {
 impl SynapseVisitor for AddProjection<'_> {
     type Output = Result<usize, EngineError>;
     fn visit<S: SynapseModel>(self) -> Self::Output {
-        self.sim.add_projection::<S>(self.name, self.pre, self.post, self.values, self.receptor, self.synapses)
+        self.sim.add_projection_from::<S>(self.name, self.pre, self.post, self.values, self.receptor, self.synapses)
     }
 }
 
