@@ -395,8 +395,8 @@ pub struct MemoryEstimate {
     /// Bytes per synapse kept once built (post index, columns that are not
     /// homogeneous, model state, index by post).
     pub per_synapse: usize,
-    /// All bytes kept once built: the synapses, the row pointers of every
-    /// shard and the per-postsynaptic-neuron arrays.
+    /// All bytes kept once built: the synapses, the row pointers and
+    /// homogeneous columns of every shard, and the per-postsynaptic-neuron arrays.
     pub kept: f64,
     /// Bytes held only while building (drawn lists, sort scratch), on top of `kept`.
     pub scratch: f64,
@@ -417,7 +417,8 @@ impl<S: SynapseModel> Projection<S> {
         let by_post = if S::ON_POST { size_of::<u32>() } else { 0 };
         let per_synapse = size_of::<u16>() + delay + weight + size_of::<S::Syn>() + by_post;
         let per_post = size_of::<PostHistory>() + by_post;
-        let kept = synapses * per_synapse as f64 + (n_shards * (n_pre + 1) * size_of::<u32>() + n_post * per_post) as f64;
+        let per_shard = (n_pre + 1) * size_of::<u32>() + size_of::<u16>() + size_of::<f64>();
+        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post) as f64;
         let scratch = if explicit {
             // The pairs, the specs made from them, and the stable sort's buffer (half the specs).
             synapses * (size_of::<(u32, u32)>() as f64 + 1.5 * size_of::<SynapseSpec>() as f64)

@@ -78,3 +78,39 @@ fn issue4_unsatisfiable_rule_is_an_error() {
         .unwrap_err();
     assert_eq!(e.to_string(), "projection p: in-degree 10 exceeds the 9 available presynaptic neurons");
 }
+
+/// The memory estimate (checked before building) covers what the built
+/// projection holds, and not by much more: exactly drawn in-degrees, so the
+/// synapse count is known in advance.
+#[test]
+fn issue4_memory_estimate_covers_the_built_projection() {
+    fn check<S: SynapseModel>() {
+        let rule = Rule::FixedIndegree { k: 300, autapses: false };
+        let (synapses, heap, _) = build::<S>(&rule, true, false, 1);
+        let e = engram_engine::projection::Projection::<S>::estimate(synapses.len() as f64, 2500, 2500, false, 1);
+        println!("{}: built {heap} bytes, estimated {} kept + {} scratch", S::INFO.name, e.kept, e.scratch);
+        assert!(e.kept >= heap as f64 && e.kept <= heap as f64 * 1.05 + 131072.0, "{}: {heap} built, {} estimated", S::INFO.name, e.kept);
+    }
+    check::<StaticSynapse>();
+    check::<StdpAllToAll>();
+    check::<Tsodyks2>();
+}
+
+/// The 10^9-synapse network of benchmarks/scale_1e9.toml (issue 4: it must fit
+/// in 16 GiB), as the protocol estimates it before building.
+#[test]
+fn issue4_the_1e9_network_is_estimated_below_16_gib() {
+    type P = engram_engine::projection::Projection<StaticSynapse>;
+    // (in-degree, pre size, post size) of ext_e, ext_i, ee, ei, ie, ii.
+    let projections = [(40, 100_000, 80_000), (40, 100_000, 20_000), (8000, 80_000, 80_000), (8000, 80_000, 20_000), (2000, 20_000, 80_000), (2000, 20_000, 20_000)];
+    let mut kept = 0.0f64;
+    let mut peak = 0.0f64;
+    for (k, n_pre, n_post) in projections {
+        let e = P::estimate((k * n_post) as f64, n_pre, n_post, false, 1);
+        peak = peak.max(kept + e.kept + e.scratch);
+        kept += e.kept;
+    }
+    let gib = (1u64 << 30) as f64;
+    println!("scale_1e9: {:.2} GiB kept, {:.2} GiB at the peak of the build", kept / gib, peak / gib);
+    assert!(peak < 16.0 * gib && kept > 1.004e9 * 2.0);
+}
