@@ -924,7 +924,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 return Err(cx.err(
                     span(&pr.connect),
                     format!(
-                        "{what}: the network needs about {:.1} GiB while this projection is built (it: about {:.3e} synapses at {} bytes each, {:.1} GiB with its row pointers, and {:.1} GiB of build-time scratch), but only {:.1} GiB of memory are available",
+                        "{what}: the network needs about {:.1} GiB (this projection: about {:.3e} synapses at {} bytes each, {:.1} GiB with its row pointers, plus {:.1} GiB of scratch while it is built), but only {:.1} GiB of memory are available",
                         needed / GIB,
                         expected,
                         e.per_synapse,
