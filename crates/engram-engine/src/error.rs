@@ -26,6 +26,15 @@ pub enum EngineError {
         /// The population size.
         size: usize,
     },
+    /// A connectivity rule that cannot be satisfied (in-degree above the
+    /// population size, a probability outside [0, 1], ...).
+    #[error("projection {projection}: {reason}")]
+    Connectivity {
+        /// Projection name.
+        projection: String,
+        /// Why.
+        reason: String,
+    },
     /// A delay shorter than one step.
     #[error("projection {projection}: delay must be at least one step (dt = {dt_ms} ms)")]
     DelayTooShort {

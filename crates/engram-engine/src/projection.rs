@@ -18,6 +18,7 @@ use engram_core::time::{Dt, Step};
 use engram_core::CoreError;
 use rayon::prelude::*;
 
+use crate::connect::{self, Rule};
 use crate::population::{InputBuffer, CHUNK};
 
 /// Which input port of the postsynaptic neuron a projection drives.
@@ -42,6 +43,31 @@ pub struct SynapseSpec {
     pub weight: f64,
     /// Delay in steps (>= 1).
     pub delay: u16,
+}
+
+/// Where a projection's synapses come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Synapses {
+    /// Drawn by a connectivity rule ([`crate::connect::draw`], streams keyed
+    /// by `seed` and `index`), all with one weight and one delay. Each shard
+    /// draws and sorts its own synapses, so nothing per synapse is held but
+    /// the stored arrays.
+    Rule {
+        /// The rule; it must pass [`crate::connect::check`].
+        rule: Rule,
+        /// Whether pre and post are one population.
+        same: bool,
+        /// Seed of the connectivity streams.
+        seed: u64,
+        /// Projection index in the connectivity stream keys.
+        index: usize,
+        /// Weight (pA, nS or mV).
+        weight: f64,
+        /// Delay in steps (>= 1).
+        delay: u16,
+    },
+    /// Explicit synapses, in any order.
+    List(Vec<SynapseSpec>),
 }
 
 /// The engine's view of a projection.
@@ -148,83 +174,54 @@ pub struct Projection<S: SynapseModel> {
 }
 
 impl<S: SynapseModel> Projection<S> {
-    /// Builds the sparse structure from `synapses` (any order).
+    /// Builds the sparse structure from `synapses`; shards are built in
+    /// parallel on `pool` when one is given (the result does not depend on it).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         values: ParamValues,
         receptor: Receptor,
         n_pre: usize,
         n_post: usize,
-        mut synapses: Vec<SynapseSpec>,
+        synapses: Synapses,
         dt: Dt,
         noise_key: u64,
+        pool: Option<&rayon::ThreadPool>,
     ) -> Result<Self, CoreError> {
         let params = S::params(&values)?;
-        // Stable order: by post shard, then pre, then post, then build order.
-        synapses.sort_by_key(|s| ((s.post as usize / CHUNK), s.pre, s.post));
         let n_shards = n_post.div_ceil(CHUNK).max(1);
-        let mut shards = Vec::with_capacity(n_shards);
-        let needs_history = S::post_tau_ms(&params).is_some();
-        let mut it = synapses.into_iter().peekable();
+        let bounds = |k: usize| ((k * CHUNK) as u32, ((k + 1) * CHUNK).min(n_post) as u32);
+        let shards: Vec<Result<Shard<S>, CoreError>> = match synapses {
+            Synapses::Rule { rule: Rule::List(list), weight, delay, .. } => {
+                let specs = list.into_iter().map(|(pre, post)| SynapseSpec { pre, post, weight, delay }).collect();
+                Self::from_list(&params, n_pre, n_shards, bounds, specs)
+            }
+            Synapses::List(specs) => Self::from_list(&params, n_pre, n_shards, bounds, specs),
+            Synapses::Rule { rule, same, seed, index, weight, delay } => {
+                let build = |scratch: &mut RuleScratch, k: usize| {
+                    let (lo, hi) = bounds(k);
+                    Self::shard_from_rule(&params, n_pre, lo, hi, (&rule, same, seed, index), weight, delay, scratch)
+                };
+                match pool {
+                    Some(pool) if n_shards > 1 => {
+                        pool.install(|| (0..n_shards).into_par_iter().map_init(RuleScratch::default, build).collect())
+                    }
+                    _ => {
+                        let mut scratch = RuleScratch::default();
+                        (0..n_shards).map(|k| build(&mut scratch, k)).collect()
+                    }
+                }
+            }
+        };
+        // The first error in shard order, whatever the thread count.
+        let mut shards = shards.into_iter().collect::<Result<Vec<_>, _>>()?;
         let mut max_delay = 1;
         let mut len = 0;
-        for k in 0..n_shards {
-            let lo = (k * CHUNK) as u32;
-            let hi = ((k + 1) * CHUNK).min(n_post) as u32;
-            let mut row = vec![0u32; n_pre + 1];
-            let (mut post, mut delay, mut weight, mut syn) = (vec![], vec![], vec![], vec![]);
-            let mut incoming = vec![0u32; (hi - lo) as usize];
-            while let Some(s) = it.next_if(|s| s.post < hi) {
-                row[s.pre as usize + 1] += 1;
-                post.push((s.post - lo) as u16);
-                delay.push(s.delay);
-                weight.push(s.weight);
-                syn.push(S::init(&params, s.weight)?);
-                incoming[(s.post - lo) as usize] += 1;
-                max_delay = max_delay.max(s.delay);
-            }
-            for j in 0..n_pre {
-                row[j + 1] += row[j];
-            }
-            len += post.len();
-            let (mut by_post_ptr, mut by_post) = (vec![], vec![]);
-            if S::ON_POST {
-                by_post_ptr = vec![0u32; (hi - lo) as usize + 1];
-                for &q in &post {
-                    by_post_ptr[q as usize + 1] += 1;
-                }
-                for i in 0..(hi - lo) as usize {
-                    by_post_ptr[i + 1] += by_post_ptr[i];
-                }
-                let mut fill = by_post_ptr.clone();
-                by_post = vec![0u32; post.len()];
-                for (k, &q) in post.iter().enumerate() {
-                    let slot = &mut fill[q as usize];
-                    by_post[*slot as usize] = k as u32;
-                    *slot += 1;
-                }
-            }
-            for (k, sy) in syn.iter_mut().enumerate() {
+        for sh in shards.iter_mut() {
+            max_delay = sh.delay.iter().fold(max_delay, |m, &d| m.max(d));
+            for (k, sy) in sh.syn.iter_mut().enumerate() {
                 S::set_noise_key(sy, noise_key ^ (((len + k) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
             }
-            let history = if needs_history { incoming.into_iter().map(PostHistory::new).collect() } else { vec![] };
-            // Homogeneous columns are stored once (NEST's `_hom` synapses do the same
-            // for weights): static networks then cost 2 bytes per synapse plus rows.
-            let ds = if delay.windows(2).all(|w| w[0] == w[1]) && !delay.is_empty() {
-                delay.truncate(1);
-                delay.shrink_to_fit();
-                0
-            } else {
-                1
-            };
-            let ws = if S::WEIGHT_FIXED && !weight.is_empty() && weight.iter().all(|&w: &f64| w.to_bits() == weight[0].to_bits()) {
-                weight.truncate(1);
-                weight.shrink_to_fit();
-                0
-            } else {
-                1
-            };
-            post.shrink_to_fit();
-            shards.push(Shard { lo, row, post, delay, weight, ds, ws, syn, history, by_post_ptr, by_post });
+            len += sh.post.len();
         }
         // Alternative initial state for an exact, seeded share of the synapses.
         let f = S::init_alternative_fraction(&params);
@@ -254,6 +251,196 @@ impl<S: SynapseModel> Projection<S> {
         }
         Ok(Self { values, params, receptor, shards, max_delay, len, dt_ms: dt.ms() })
     }
+
+    /// Shards of an explicit list: one stable sort by (shard, pre, post), then
+    /// each shard's slice is already in row order.
+    fn from_list(
+        params: &S::Params,
+        n_pre: usize,
+        n_shards: usize,
+        bounds: impl Fn(usize) -> (u32, u32),
+        mut synapses: Vec<SynapseSpec>,
+    ) -> Vec<Result<Shard<S>, CoreError>> {
+        synapses.sort_by_key(|s| ((s.post as usize / CHUNK), s.pre, s.post));
+        let mut rest = &synapses[..];
+        (0..n_shards)
+            .map(|k| {
+                let (lo, hi) = bounds(k);
+                let n = rest.partition_point(|s| s.post < hi);
+                let (mine, tail) = rest.split_at(n);
+                rest = tail;
+                let mut row = vec![0u32; n_pre + 1];
+                let mut incoming = vec![0u32; (hi - lo) as usize];
+                let mut syn = Vec::with_capacity(n);
+                for s in mine {
+                    row[s.pre as usize + 1] += 1;
+                    incoming[(s.post - lo) as usize] += 1;
+                    syn.push(S::init(params, s.weight)?);
+                }
+                for j in 0..n_pre {
+                    row[j + 1] += row[j];
+                }
+                let post = mine.iter().map(|s| (s.post - lo) as u16).collect();
+                let delay = mine.iter().map(|s| s.delay).collect();
+                let weight = mine.iter().map(|s| s.weight).collect();
+                Ok(Self::finish_shard(params, lo, row, post, delay, weight, syn, incoming))
+            })
+            .collect()
+    }
+
+    /// One shard of a rule: its synapses are drawn post by post (the order of
+    /// [`connect::draw`]) into a list of presynaptic indices, then placed in
+    /// rows by a stable counting sort on pre, which yields the (pre, post)
+    /// order. The drawn list is the only per-synapse scratch, and it is reused.
+    #[allow(clippy::too_many_arguments)]
+    fn shard_from_rule(
+        params: &S::Params,
+        n_pre: usize,
+        lo: u32,
+        hi: u32,
+        (rule, same, seed, index): (&Rule, bool, u64, usize),
+        weight: f64,
+        delay: u16,
+        scratch: &mut RuleScratch,
+    ) -> Result<Shard<S>, CoreError> {
+        let RuleScratch { draws, pres } = scratch;
+        pres.clear();
+        if let Rule::FixedIndegree { k, .. } = rule {
+            pres.reserve(*k as usize * (hi - lo) as usize);
+        }
+        let mut incoming = vec![0u32; (hi - lo) as usize];
+        connect::draw(rule, n_pre, same, seed, index, lo as usize..hi as usize, draws, |pre, post| {
+            pres.push(pre);
+            incoming[(post - lo) as usize] += 1;
+        });
+        let n = pres.len();
+        let mut row = vec![0u32; n_pre + 1];
+        for &pre in pres.iter() {
+            row[pre as usize + 1] += 1;
+        }
+        for j in 0..n_pre {
+            row[j + 1] += row[j];
+        }
+        let mut next = row.clone();
+        let mut post = vec![0u16; n];
+        let mut drawn = pres.iter();
+        for (local, &c) in incoming.iter().enumerate() {
+            for &pre in drawn.by_ref().take(c as usize) {
+                let slot = &mut next[pre as usize];
+                post[*slot as usize] = local as u16;
+                *slot += 1;
+            }
+        }
+        let syn = if n > 0 { vec![S::init(params, weight)?; n] } else { vec![] };
+        // The homogeneous columns go in as the single entry they are stored as.
+        let n_weights = if S::WEIGHT_FIXED { n.min(1) } else { n };
+        Ok(Self::finish_shard(params, lo, row, post, vec![delay; n.min(1)], vec![weight; n_weights], syn, incoming))
+    }
+
+    /// The rest of a shard from its rows: homogeneous columns stored once,
+    /// synapses by post (rules with `ON_POST`), spike archives.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_shard(
+        params: &S::Params,
+        lo: u32,
+        row: Vec<u32>,
+        post: Vec<u16>,
+        mut delay: Vec<u16>,
+        mut weight: Vec<f64>,
+        syn: Vec<S::Syn>,
+        incoming: Vec<u32>,
+    ) -> Shard<S> {
+        let n_local = incoming.len();
+        let (mut by_post_ptr, mut by_post) = (vec![], vec![]);
+        if S::ON_POST {
+            by_post_ptr = vec![0u32; n_local + 1];
+            for &q in &post {
+                by_post_ptr[q as usize + 1] += 1;
+            }
+            for i in 0..n_local {
+                by_post_ptr[i + 1] += by_post_ptr[i];
+            }
+            let mut fill = by_post_ptr.clone();
+            by_post = vec![0u32; post.len()];
+            for (k, &q) in post.iter().enumerate() {
+                let slot = &mut fill[q as usize];
+                by_post[*slot as usize] = k as u32;
+                *slot += 1;
+            }
+        }
+        let history = if S::post_tau_ms(params).is_some() { incoming.into_iter().map(PostHistory::new).collect() } else { vec![] };
+        // Homogeneous columns are stored once (NEST's `_hom` synapses do the same
+        // for weights): static networks then cost 2 bytes per synapse plus rows.
+        let ds = if delay.windows(2).all(|w| w[0] == w[1]) && !delay.is_empty() {
+            delay.truncate(1);
+            0
+        } else {
+            1
+        };
+        let ws = if S::WEIGHT_FIXED && !weight.is_empty() && weight.iter().all(|&w: &f64| w.to_bits() == weight[0].to_bits()) {
+            weight.truncate(1);
+            0
+        } else {
+            1
+        };
+        delay.shrink_to_fit();
+        weight.shrink_to_fit();
+        Shard { lo, row, post, delay, weight, ds, ws, syn, history, by_post_ptr, by_post }
+    }
+}
+
+/// Memory a projection needs, in bytes, estimated before it is built.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryEstimate {
+    /// Bytes per synapse kept once built (post index, columns that are not
+    /// homogeneous, model state, index by post).
+    pub per_synapse: usize,
+    /// All bytes kept once built: the synapses, the row pointers and
+    /// homogeneous columns of every shard, and the per-postsynaptic-neuron arrays.
+    pub kept: f64,
+    /// Bytes held only while building (drawn lists, sort scratch), on top of `kept`.
+    pub scratch: f64,
+}
+
+impl<S: SynapseModel> Projection<S> {
+    /// Estimates the memory of a projection of about `synapses` synapses
+    /// between populations of `n_pre` and `n_post` neurons; `explicit`: an
+    /// explicit list (pairs, perhaps with their own weights and delays);
+    /// `threads`: shards built at once. Mirrors the layout built by [`Projection::new`].
+    pub fn estimate(synapses: f64, n_pre: usize, n_post: usize, explicit: bool, threads: usize) -> MemoryEstimate {
+        use std::mem::size_of;
+        let n_shards = n_post.div_ceil(CHUNK).max(1);
+        // A rule's single weight and delay are stored once per shard; a list's
+        // may differ from synapse to synapse.
+        let weight = if S::WEIGHT_FIXED && !explicit { 0 } else { size_of::<f64>() };
+        let delay = if explicit { size_of::<u16>() } else { 0 };
+        let by_post = if S::ON_POST { size_of::<u32>() } else { 0 };
+        let per_synapse = size_of::<u16>() + delay + weight + size_of::<S::Syn>() + by_post;
+        let per_post = size_of::<PostHistory>() + by_post;
+        let per_shard = (n_pre + 1) * size_of::<u32>() + size_of::<u16>() + size_of::<f64>();
+        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post) as f64;
+        let scratch = if explicit {
+            // The pairs, the specs made from them, and the stable sort's buffer (half the specs).
+            synapses * (size_of::<(u32, u32)>() as f64 + 1.5 * size_of::<SynapseSpec>() as f64)
+        } else {
+            // Per shard being built: its drawn pre indices (a reused buffer, up
+            // to twice the largest shard) and a copy of its row pointers.
+            let busy = threads.clamp(1, n_shards) as f64;
+            busy * (2.0 * synapses / n_shards as f64 * size_of::<u32>() as f64 + ((n_pre + 1) * size_of::<u32>()) as f64)
+        };
+        // The seeded choice of synapses put in an alternative initial state
+        // (models with state only) lists every synapse index once.
+        let scratch = scratch.max(if size_of::<S::Syn>() > 0 { synapses * size_of::<u32>() as f64 } else { 0.0 });
+        MemoryEstimate { per_synapse, kept, scratch }
+    }
+}
+
+/// Per-thread scratch of [`Projection::new`] for rules.
+#[derive(Default)]
+struct RuleScratch {
+    draws: connect::Scratch,
+    /// Presynaptic indices of one shard in drawn order (by post).
+    pres: Vec<u32>,
 }
 
 #[inline]

@@ -73,7 +73,8 @@ use crate::field::{Field, FieldDyn};
 use crate::modulator::{Contingency, ModSlot, ModulatorSpec, Release, SpikeRelease};
 use crate::population::{Population, PopulationDyn};
 use crate::probe::{Probe, ProbeKind};
-use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec};
+use crate::connect;
+use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec, Synapses};
 use crate::stimulus::{Stimuli, Stimulus};
 
 /// The longest delay, in steps, that a projection may have.
@@ -291,8 +292,7 @@ impl Simulation {
         Ok(self.pops.len() - 1)
     }
 
-    /// Adds a projection of synapse model `S`; returns the projection index.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds a projection of synapse model `S` with explicit synapses; returns the projection index.
     pub fn add_projection<S: SynapseModel>(
         &mut self,
         name: &str,
@@ -302,6 +302,20 @@ impl Simulation {
         receptor: Receptor,
         synapses: Vec<SynapseSpec>,
     ) -> Result<usize, EngineError> {
+        self.add_projection_from::<S>(name, pre, post, values, receptor, Synapses::List(synapses))
+    }
+
+    /// Adds a projection of synapse model `S` whose synapses are listed or
+    /// drawn by a rule; returns the projection index.
+    pub fn add_projection_from<S: SynapseModel>(
+        &mut self,
+        name: &str,
+        pre: usize,
+        post: usize,
+        values: ParamValues,
+        receptor: Receptor,
+        synapses: Synapses,
+    ) -> Result<usize, EngineError> {
         let (n_pre, n_post) = (self.pops[pre].body.size(), self.pops[post].body.size());
         let kind = self.pops[post].body.input_kind();
         if kind == InputKind::None {
@@ -310,25 +324,40 @@ impl Simulation {
                 population: self.pops[post].name.clone(),
             });
         }
-        for s in &synapses {
-            if s.pre as usize >= n_pre || s.post as usize >= n_post {
-                let (index, pop, size) = if s.pre as usize >= n_pre {
-                    (s.pre, &self.pops[pre].name, n_pre)
-                } else {
-                    (s.post, &self.pops[post].name, n_post)
-                };
-                return Err(EngineError::IndexOutOfRange {
-                    projection: name.into(),
-                    population: pop.clone(),
-                    index: index as u64,
-                    size,
-                });
-            }
-            if s.delay == 0 {
+        let check = |weight: f64, delay: u16| {
+            if delay == 0 {
                 return Err(EngineError::DelayTooShort { projection: name.into(), dt_ms: self.dt.ms() });
             }
-            if kind == InputKind::Conductance && s.weight < 0.0 {
-                return Err(EngineError::NegativeConductance { projection: name.into(), weight: s.weight });
+            if kind == InputKind::Conductance && weight < 0.0 {
+                return Err(EngineError::NegativeConductance { projection: name.into(), weight });
+            }
+            Ok(())
+        };
+        match &synapses {
+            Synapses::List(list) => {
+                for s in list {
+                    if s.pre as usize >= n_pre || s.post as usize >= n_post {
+                        let (index, pop, size) = if s.pre as usize >= n_pre {
+                            (s.pre, &self.pops[pre].name, n_pre)
+                        } else {
+                            (s.post, &self.pops[post].name, n_post)
+                        };
+                        return Err(EngineError::IndexOutOfRange {
+                            projection: name.into(),
+                            population: pop.clone(),
+                            index: index as u64,
+                            size,
+                        });
+                    }
+                    check(s.weight, s.delay)?;
+                }
+            }
+            Synapses::Rule { rule, same, weight, delay, .. } => {
+                connect::check(rule, n_pre, n_post, *same)
+                    .map_err(|reason| EngineError::Connectivity { projection: name.into(), reason })?;
+                if connect::may_connect(rule, n_pre, n_post, *same) {
+                    check(*weight, *delay)?;
+                }
             }
         }
         let receptor = if matches!(kind, InputKind::Current | InputKind::Voltage) && receptor == Receptor::Excitatory {
@@ -348,7 +377,7 @@ impl Simulation {
             });
         }
         let noise_key = self.seed ^ ((self.projs.len() as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let body = Projection::<S>::new(values, receptor, n_pre, n_post, synapses, self.dt, noise_key)
+        let body = Projection::<S>::new(values, receptor, n_pre, n_post, synapses, self.dt, noise_key, self.pool.as_ref())
             .map_err(|source| EngineError::Params { context: format!("projection {name}"), source })?;
         let fast = if S::STEP_FAST {
             let mut v = vec![0.0; n_post];

@@ -16,7 +16,7 @@ use engram_core::CoreError;
 use engram_engine::connect::{self, Rule};
 use engram_engine::modulator::{ModulatorSpec, Release};
 use engram_engine::probe::{Probe, ProbeKind};
-use engram_engine::projection::{Receptor, SynapseSpec};
+use engram_engine::projection::{MemoryEstimate, Projection, Receptor, SynapseSpec, Synapses};
 use engram_engine::simulation::{Change, Guards, Target};
 use engram_engine::stimulus::Stimulus;
 use engram_engine::{EngineError, Simulation};
@@ -396,13 +396,19 @@ impl NeuronVisitor for AddPopulation<'_> {
     }
 }
 
-/// Bytes of per-synapse state of a synapse model (for the memory estimate).
-struct SynStateSize;
+/// The memory a projection of a synapse model will need.
+struct EstimateMemory {
+    synapses: f64,
+    n_pre: usize,
+    n_post: usize,
+    explicit: bool,
+    threads: usize,
+}
 
-impl SynapseVisitor for SynStateSize {
-    type Output = usize;
-    fn visit<S: SynapseModel>(self) -> usize {
-        std::mem::size_of::<S::Syn>()
+impl SynapseVisitor for EstimateMemory {
+    type Output = MemoryEstimate;
+    fn visit<S: SynapseModel>(self) -> MemoryEstimate {
+        Projection::<S>::estimate(self.synapses, self.n_pre, self.n_post, self.explicit, self.threads)
     }
 }
 
@@ -415,6 +421,8 @@ impl catalogue::FieldVisitor for FieldLevelModulator {
     }
 }
 
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
 /// Memory the operating system can still give this process, in bytes (Linux
 /// `MemAvailable`); `None` where it cannot be read, and the check is skipped.
 fn memory_available() -> Option<u64> {
@@ -424,13 +432,6 @@ fn memory_available() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Bytes per synapse while a projection is built: the stored arrays at most
-/// (shard-local u16 post index, u16 delay, f64 weight, model state; homogeneous
-/// columns take less) plus the build-time pair list and synapse specs.
-fn bytes_per_synapse(state: usize) -> u64 {
-    (2 + 2 + 8 + state + 8 + std::mem::size_of::<SynapseSpec>()) as u64
-}
-
 struct AddProjection<'a> {
     sim: &'a mut Simulation,
     name: &'a str,
@@ -438,13 +439,13 @@ struct AddProjection<'a> {
     post: usize,
     values: ParamValues,
     receptor: Receptor,
-    synapses: Vec<SynapseSpec>,
+    synapses: Synapses,
 }
 
 impl SynapseVisitor for AddProjection<'_> {
     type Output = Result<usize, EngineError>;
     fn visit<S: SynapseModel>(self) -> Self::Output {
-        self.sim.add_projection::<S>(self.name, self.pre, self.post, self.values, self.receptor, self.synapses)
+        self.sim.add_projection_from::<S>(self.name, self.pre, self.post, self.values, self.receptor, self.synapses)
     }
 }
 
@@ -799,7 +800,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     // Projections.
     unique(&cx, file.projection.iter().map(|p| &p.get_ref().name), "projection")?;
     let available = memory_available();
-    let mut planned_bytes = 0.0f64;
+    let mut kept_bytes = 0.0f64;
     let mut proj_index: HashMap<String, usize> = HashMap::new();
     let mut proj_values: Vec<(ParamValues, &'static ModelInfo, Dimension)> = vec![];
     let mut resolved_projs = vec![];
@@ -912,53 +913,68 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let model_name = pr.plasticity.as_ref().and_then(|t| {
             t.get_ref().iter().find(|(k, _)| k.get_ref() == "model").and_then(|(_, m)| m.get_ref().as_str().map(str::to_string))
         });
-        let state = catalogue::with_synapse(model_name.as_deref().unwrap_or("static"), SynStateSize).unwrap_or(0);
-        planned_bytes += expected * bytes_per_synapse(state) as f64;
-        if let Some(avail) = available {
-            if planned_bytes > avail as f64 {
+        let estimate = catalogue::with_synapse(
+            model_name.as_deref().unwrap_or("static"),
+            EstimateMemory { synapses: expected, n_pre: n_pre as usize, n_post: n_post as usize, explicit: matches!(rule, Rule::List(_)), threads },
+        );
+        if let (Some(avail), Some(e)) = (available, estimate) {
+            // What the projections built so far keep, plus this one while it is built.
+            let needed = kept_bytes + e.kept + e.scratch;
+            if needed > avail as f64 {
                 return Err(cx.err(
                     span(&pr.connect),
                     format!(
-                        "{what}: the network needs about {:.1} GiB (this projection: about {:.3e} synapses at {} bytes each while building), but only {:.1} GiB of memory are available",
-                        planned_bytes / 1073741824.0,
+                        "{what}: the network needs about {:.1} GiB (this projection: about {:.3e} synapses at {} bytes each, {:.1} GiB with its row pointers, plus {:.1} GiB of scratch while it is built), but only {:.1} GiB of memory are available",
+                        needed / GIB,
                         expected,
-                        bytes_per_synapse(state),
-                        avail as f64 / 1073741824.0
+                        e.per_synapse,
+                        e.kept / GIB,
+                        e.scratch / GIB,
+                        avail as f64 / GIB
                     ),
                     "a smaller network (fewer neurons, lower connection probability or in-degree), or a machine with more memory".to_string(),
                 ));
             }
         }
-        let pairs = connect::pairs(&rule, sim.population_size(pre), sim.population_size(post), pre == post, seed, pi)
+        kept_bytes += estimate.map_or(0.0, |e| e.kept);
+        connect::check(&rule, sim.population_size(pre), sim.population_size(post), pre == post)
             .map_err(|m| cx.err(span(&pr.connect), format!("{what}: {m}"), None))?;
-        let mut synapses: Vec<SynapseSpec> =
-            pairs.iter().map(|&(a, b)| SynapseSpec { pre: a, post: b, weight, delay: delay as u16 }).collect();
-        // Per-synapse weights and delays (explicit lists only).
-        for (key, list) in [("weights", &c.weights), ("delays", &c.delays)] {
-            let Some(list) = list else { continue };
-            if c.rule.get_ref() != "list" {
-                return Err(cx.err(span(list), format!("{what}: `{key}` is only for rule = \"list\""), format!("remove `{key}`, or use rule = \"list\" with pairs")));
-            }
-            if list.get_ref().len() != synapses.len() {
-                return Err(cx.err(
-                    span(list),
-                    format!("{what}: {} {key} for {} pairs", list.get_ref().len(), synapses.len()),
-                    format!("one entry per pair ({})", synapses.len()),
-                ));
-            }
-            for (syn, v) in synapses.iter_mut().zip(list.get_ref()) {
-                if key == "weights" {
-                    syn.weight = cx.quantity(v, weight_dim, &format!("{what}: weights"))?;
-                } else {
-                    let d = cx.period(v, &format!("{what}: delays"))?;
-                    if d > engram_engine::simulation::MAX_DELAY_STEPS {
-                        return Err(cx.err(span(v), format!("{what}: delay of {d} steps is too long"), format!("at most {} steps", engram_engine::simulation::MAX_DELAY_STEPS)));
+        // Per-synapse weights and delays (explicit lists only). Every other
+        // projection is drawn shard by shard inside the engine.
+        let synapses = match rule {
+            Rule::List(pairs) if c.weights.is_some() || c.delays.is_some() => {
+                let mut synapses: Vec<SynapseSpec> =
+                    pairs.iter().map(|&(a, b)| SynapseSpec { pre: a, post: b, weight, delay: delay as u16 }).collect();
+                for (key, list) in [("weights", &c.weights), ("delays", &c.delays)] {
+                    let Some(list) = list else { continue };
+                    if list.get_ref().len() != synapses.len() {
+                        return Err(cx.err(
+                            span(list),
+                            format!("{what}: {} {key} for {} pairs", list.get_ref().len(), synapses.len()),
+                            format!("one entry per pair ({})", synapses.len()),
+                        ));
                     }
-                    syn.delay = d as u16;
+                    for (syn, v) in synapses.iter_mut().zip(list.get_ref()) {
+                        if key == "weights" {
+                            syn.weight = cx.quantity(v, weight_dim, &format!("{what}: weights"))?;
+                        } else {
+                            let d = cx.period(v, &format!("{what}: delays"))?;
+                            if d > engram_engine::simulation::MAX_DELAY_STEPS {
+                                return Err(cx.err(span(v), format!("{what}: delay of {d} steps is too long"), format!("at most {} steps", engram_engine::simulation::MAX_DELAY_STEPS)));
+                            }
+                            syn.delay = d as u16;
+                        }
+                    }
                 }
+                Synapses::List(synapses)
             }
-        }
-        let n_syn = synapses.len();
+            _ => {
+                if let Some((key, list)) = [("weights", &c.weights), ("delays", &c.delays)].into_iter().find_map(|(k, l)| l.as_ref().map(|l| (k, l))) {
+                    return Err(cx.err(span(list), format!("{what}: `{key}` is only for rule = \"list\""), format!("remove `{key}`, or use rule = \"list\" with pairs")));
+                }
+                Synapses::Rule { rule, same: pre == post, seed, index: pi, weight, delay: delay as u16 }
+            }
+        };
         let (model, info) = match &pr.plasticity {
             None => ("static".to_string(), catalogue::info("static").expect("static is in the catalogue")),
             Some(t) => {
@@ -1059,7 +1075,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         proj_values.push((values.clone(), info, weight_dim));
         resolved_projs.push(json!({
             "name": name, "from": pr.from.get_ref(), "to": pr.to.get_ref(), "model": model,
-            "rule": c.rule.get_ref(), "synapses": n_syn,
+            "rule": c.rule.get_ref(), "synapses": sim.projection(idx).len(),
             "weight": { "value": weight, "unit": weight_unit },
             "delay": { "value": dt.to_ms(delay), "unit": "ms" },
             "receptor": match receptor { Receptor::Inhibitory => "inhibitory", _ => "excitatory" },
