@@ -259,6 +259,15 @@ impl<S: SynapseModel> Projection<S> {
     }
 }
 
+impl<S: SynapseModel> Projection<S> {
+    /// The archives' remembered traces were computed with the old parameters.
+    fn forget_memos(&mut self) {
+        for sh in &mut self.shards {
+            sh.history.iter_mut().for_each(PostHistory::forget_memo);
+        }
+    }
+}
+
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn deliver_shard<S: SynapseModel>(
@@ -460,6 +469,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError> {
         self.params = S::params(&v)?;
         self.values = v;
+        self.forget_memos();
         Ok(())
     }
 
@@ -470,6 +480,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn set_level(&mut self, level: f64) {
         if let Ok(base) = S::params(&self.values) {
             self.params = S::at_level(&base, level);
+            self.forget_memos();
         }
     }
 

@@ -78,6 +78,45 @@ pub enum Pairing {
     NearestRestricted,
 }
 
+/// How a weight change depends on the weight: `x^mu` with the two common
+/// exponents told apart once, when the parameters are built.
+///
+/// `powf(x, 1) == x` and `powf(x, 0) == 1` exactly in IEEE 754, so the
+/// shortcuts give the same numbers without the cost of `pow` in the hot loop.
+/// (A test of `mu == 1.0` next to `x.powf(mu)` does not help: the optimiser,
+/// knowing the two arms agree, folds it back into an unconditional `pow`.)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WeightDependence {
+    /// `mu = 0`: additive.
+    Additive,
+    /// `mu = 1`: multiplicative.
+    Multiplicative,
+    /// Any other `mu`: `x^mu` (Gütig et al. 2003).
+    Power(f64),
+}
+
+impl WeightDependence {
+    fn new(mu: f64) -> Self {
+        if mu == 0.0 {
+            Self::Additive
+        } else if mu == 1.0 {
+            Self::Multiplicative
+        } else {
+            Self::Power(mu)
+        }
+    }
+
+    /// `x^mu`.
+    #[inline]
+    fn of(self, x: f64) -> f64 {
+        match self {
+            Self::Additive => 1.0,
+            Self::Multiplicative => x,
+            Self::Power(mu) => x.powf(mu),
+        }
+    }
+}
+
 /// Shared parameters of one projection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
@@ -93,6 +132,10 @@ pub struct Params {
     pub mu_plus: f64,
     /// Depression weight dependence.
     pub mu_minus: f64,
+    /// `mu_plus` sorted for the hot loop.
+    pub plus_dependence: WeightDependence,
+    /// `mu_minus` sorted for the hot loop.
+    pub minus_dependence: WeightDependence,
     /// Maximum weight (weight units).
     pub w_max: f64,
     /// Fraction of transmission removed at full acetylcholine occupancy.
@@ -229,7 +272,7 @@ impl<const P: u8> StdpPair<P> {
 
     #[inline]
     fn facilitate(p: &Params, w: f64, k: f64) -> f64 {
-        let norm = w / p.w_max + p.lambda * wpow(1.0 - w / p.w_max, p.mu_plus) * k;
+        let norm = w / p.w_max + p.lambda * p.plus_dependence.of(1.0 - w / p.w_max) * k;
         if norm < 1.0 {
             norm * p.w_max
         } else {
@@ -239,7 +282,7 @@ impl<const P: u8> StdpPair<P> {
 
     #[inline]
     fn depress(p: &Params, w: f64, k: f64) -> f64 {
-        let norm = w / p.w_max - p.alpha * p.lambda * wpow(w / p.w_max, p.mu_minus) * k;
+        let norm = w / p.w_max - p.alpha * p.lambda * p.minus_dependence.of(w / p.w_max) * k;
         if norm > 0.0 {
             norm * p.w_max
         } else {
@@ -284,6 +327,8 @@ where
             alpha: v.get("alpha"),
             mu_plus: v.get("mu_plus"),
             mu_minus: v.get("mu_minus"),
+            plus_dependence: WeightDependence::new(v.get("mu_plus")),
+            minus_dependence: WeightDependence::new(v.get("mu_minus")),
             w_max: v.get("Wmax"),
             ach_suppression: v.get("ach_suppression"),
             ach_plasticity: v.get("ach_plasticity"),
@@ -362,7 +407,9 @@ where
         }
         // Depression from the postsynaptic trace strictly before t_pre - d.
         weight = match Self::PAIRING {
-            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus(t_pre - d, minus_decay)),
+            // Remembered per postsynaptic neuron: synapses from several presynaptic
+            // neurons firing in one step read it at the same t.
+            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus_memo(t_pre - d, minus_decay)),
             Pairing::NearestSymmetric | Pairing::NearestPreCentered => {
                 Self::depress(p, weight, cx.post.nearest_k_minus(t_pre - d, minus_decay))
             }
@@ -387,20 +434,6 @@ where
             row.k_plus = row.k_plus * (-((stamp as i64 - row.t_last as i64) as f64) * dt_ms / p.tau_plus).exp() + 1.0;
         }
         row.t_last = stamp;
-    }
-}
-
-/// `x^mu`, skipping `powf` for the additive (mu = 0) and multiplicative (mu = 1)
-/// cases, where IEEE 754 makes it exact (`powf(x, 1) == x`, `powf(x, 0) == 1`):
-/// same results, without the cost of `pow` in the hot loop.
-#[inline]
-fn wpow(x: f64, mu: f64) -> f64 {
-    if mu == 1.0 {
-        x
-    } else if mu == 0.0 {
-        1.0
-    } else {
-        x.powf(mu)
     }
 }
 
