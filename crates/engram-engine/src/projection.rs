@@ -227,6 +227,9 @@ impl<S: SynapseModel> Projection<S> {
                 1
             };
             post.shrink_to_fit();
+            // Grown by pushes: up to twice the synapses otherwise (plastic weights, state).
+            weight.shrink_to_fit();
+            syn.shrink_to_fit();
             shards.push(Shard { lo, row, post, delay, weight, ds, ws, syn, history, by_post_ptr, by_post });
         }
         // Alternative initial state for an exact, seeded share of the synapses.
