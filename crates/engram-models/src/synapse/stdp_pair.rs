@@ -10,7 +10,7 @@
 //! | `stdp_nn_restr`        | `stdp_nn_restr_synapse`        | restricted symmetric nearest neighbour |
 //!
 //! ```text
-//! traces:  K+ jumps by 1 at each pre spike, decays with tau_plus   (per synapse)
+//! traces:  K+ jumps by 1 at each pre spike, decays with tau_plus   (per presynaptic neuron)
 //!          K- jumps by 1 at each post spike, decays with tau_minus (per postsynaptic neuron)
 //! facilitation at a post spike t_post (dendritic delay d):
 //!          w/Wmax += lambda (1 - w/Wmax)^mu_plus · K+(t_post + d),   capped at Wmax
@@ -26,6 +26,17 @@
 //! transmitted and `K+` jumps. The weight is therefore updated only at
 //! presynaptic spikes; a readout sees the weight as of the last one. The synaptic
 //! delay counts as dendritic. `t_last_pre` starts at time 0, as in NEST.
+//!
+//! **Storage.** NEST keeps `K+` and `t_last_pre` in every synapse, but they
+//! change only at presynaptic spikes, from the spike's stamp, so all synapses
+//! of one presynaptic neuron hold the same values: engram keeps them once per
+//! row ([`Row`], per projection and presynaptic neuron) and a synapse is its
+//! f64 weight and u16 post index (10 bytes). Synapses read the row as it was
+//! before the spike; the engine then advances it once ([`SynapseModel::on_pre_row`]),
+//! with NEST's arithmetic, so the numbers are NEST's to the bit of engram's
+//! own per-synapse implementation. The exception is `stdp_nn_pre_centered`,
+//! whose `K+` is reset by the synapse's own facilitations: it keeps `K+` per
+//! synapse ([`PreCenteredSyn`], 18 bytes) and only `t_last_pre` in the row.
 //!
 //! | parameter | unit | default | meaning |
 //! |-----------|------|---------|---------|
@@ -229,7 +240,7 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "K_ach", dim: Dimensionless, default: 1.0, bound: Bound::Positive, doc: "modulator level at half receptor occupancy" },
 ];
 
-const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per synapse)
+const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per presynaptic neuron)
 K- += 1 at each post spike, decays with tau_minus (per postsynaptic neuron)
 post spike t_post (applied lazily at the next pre spike, delay d dendritic):
     w/Wmax += lambda (1 - w/Wmax)^mu_plus K+(t_post + d)        capped at Wmax
