@@ -455,6 +455,7 @@ mod tests {
 
     /// One presynaptic spike as the engine delivers it: the synapse sees the row
     /// before the spike, then the row advances.
+    #[allow(clippy::too_many_arguments)]
     fn pre<const P: u8>(p: &Params, row: &mut Row, syn: &mut <StdpPair<P> as Scheme>::Syn, w: &mut f64, post: &mut PostHistory, stamp: Step, delay: Step, dt: f64)
     where
         StdpPair<P>: Scheme,
@@ -478,7 +479,9 @@ mod tests {
         let p = params(0.0);
         let dt = 0.1;
         let mut post = PostHistory::new(1);
-        let mut syn = StdpAllToAll::init(&p, 50.0).unwrap();
+        // All-to-all synapses keep nothing but their weight.
+        let () = StdpAllToAll::init(&p, 50.0).unwrap();
+        let mut syn = ();
         let mut row = Row::default();
         let mut w = 50.0;
         let delay = 10; // 1 ms
