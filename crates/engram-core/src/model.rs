@@ -4,6 +4,10 @@
 //! - `Params`: validated, built from [`ParamValues`] in canonical units;
 //! - `Derived`: constants precomputed from params and `dt` (propagators);
 //! - `State`: plain per-neuron or per-synapse data, `Copy`, checkpointable;
+//! - synapse models may also keep presynaptic state once per *row* (per
+//!   projection and presynaptic neuron: [`SynapseModel::Row`]) instead of per
+//!   synapse, for the parts of their state that depend only on the presynaptic
+//!   spike train;
 //! - buffers (input ring buffers, spike archives) are owned by the engine.
 //!
 //! Kernels are associated functions taking `(&Params, &Derived, &mut State, ctx)`;
@@ -87,8 +91,9 @@ pub trait NeuronModel: Send + Sync + 'static {
 }
 
 /// Context for a presynaptic spike, given to [`SynapseModel::on_pre`].
+/// `R` is the model's [`SynapseModel::Row`] (`()` for most models).
 #[derive(Debug)]
-pub struct PreSpike<'a> {
+pub struct PreSpike<'a, R = ()> {
     /// Stamp of the presynaptic spike (steps).
     pub stamp: Step,
     /// Synaptic delay in steps (treated as dendritic, as in NEST).
@@ -97,6 +102,10 @@ pub struct PreSpike<'a> {
     pub dt_ms: f64,
     /// The postsynaptic spike archive of the target neuron (if the rule asked for one).
     pub post: &'a mut PostHistory,
+    /// The presynaptic row state as it was *before* this spike: every synapse
+    /// of the row sees the same value; [`SynapseModel::on_pre_row`] advances it
+    /// once after the whole row has been delivered.
+    pub row: &'a R,
 }
 
 /// Context for bringing a modulated synapse to the present, given to
@@ -192,6 +201,18 @@ pub trait SynapseModel: Send + Sync + 'static {
     type Params: Clone + Debug + Send + Sync;
     /// Per-synapse plastic state (besides the weight).
     type Syn: Copy + Debug + Default + Send + Sync;
+    /// Presynaptic state kept once per row, i.e. per projection and presynaptic
+    /// neuron, owned by the engine (`()` for models without any). For state that
+    /// depends only on the presynaptic spike train, such as the presynaptic
+    /// trace `K+` and the stamp of the last presynaptic spike of NEST's
+    /// `stdp_synapse`, which NEST keeps per synapse: storing it per row gives
+    /// the same numbers for a fraction of the memory, and its decay is computed
+    /// once per presynaptic spike instead of once per synapse. Synapses read it
+    /// in [`SynapseModel::on_pre`] (`cx.row`, the state before the spike);
+    /// [`SynapseModel::on_pre_row`] then advances it. Modulated rules
+    /// ([`SynapseModel::MODULATOR`]) must keep `()`: [`SynapseModel::catch_up`]
+    /// does not see the row.
+    type Row: Copy + Debug + Default + Send + Sync;
 
     /// Catalogue metadata.
     const INFO: ModelInfo;
@@ -204,7 +225,12 @@ pub trait SynapseModel: Send + Sync + 'static {
     fn init(p: &Self::Params, weight: f64) -> Result<Self::Syn, CoreError>;
     /// Called when the presynaptic neuron fires, before transmission: may change
     /// the weight, which is then transmitted.
-    fn on_pre(p: &Self::Params, syn: &mut Self::Syn, weight: &mut f64, cx: &mut PreSpike<'_>);
+    fn on_pre(p: &Self::Params, syn: &mut Self::Syn, weight: &mut f64, cx: &mut PreSpike<'_, Self::Row>);
+    /// Advances the row state for a presynaptic spike with stamp `stamp`, once per
+    /// spike and projection, after [`SynapseModel::on_pre`] has run for every
+    /// synapse of the row (also for a row without synapses).
+    #[inline]
+    fn on_pre_row(_p: &Self::Params, _row: &mut Self::Row, _stamp: Step, _dt_ms: f64) {}
     /// The value transmitted for the presynaptic spike that [`SynapseModel::on_pre`]
     /// has just processed (called right after it, with the stored weight). The
     /// default transmits the stored weight; short-term plasticity models return a
@@ -284,7 +310,13 @@ pub trait SynapseModel: Send + Sync + 'static {
     /// A presynaptic spike of a modulated rule: called instead of
     /// [`SynapseModel::on_pre`] when [`SynapseModel::MODULATOR`] is set, with the
     /// region's modulator level, releases up to `cx.stamp` included.
-    fn on_pre_modulated(p: &Self::Params, syn: &mut Self::Syn, weight: &mut f64, cx: &mut PreSpike<'_>, _m: &ModulatorTrace) {
+    fn on_pre_modulated(
+        p: &Self::Params,
+        syn: &mut Self::Syn,
+        weight: &mut f64,
+        cx: &mut PreSpike<'_, Self::Row>,
+        _m: &ModulatorTrace,
+    ) {
         Self::on_pre(p, syn, weight, cx)
     }
     /// Brings a modulated synapse (weight and traces) to `cx.stamp` in closed

@@ -168,6 +168,9 @@ pub struct Projection<S: SynapseModel> {
     params: S::Params,
     receptor: Receptor,
     shards: Vec<Shard<S>>,
+    /// Presynaptic state per row ([`SynapseModel::Row`]), by presynaptic neuron;
+    /// shared by the shards (each reads it; it advances after all have delivered).
+    rows: Vec<S::Row>,
     max_delay: u16,
     len: usize,
     dt_ms: f64,
@@ -249,7 +252,16 @@ impl<S: SynapseModel> Projection<S> {
                 S::init_alternative(&params, &mut sh.syn[local], &mut sh.weight[local * sh.ws]);
             }
         }
-        Ok(Self { values, params, receptor, shards, max_delay, len, dt_ms: dt.ms() })
+        Ok(Self { values, params, receptor, shards, rows: vec![S::Row::default(); n_pre], max_delay, len, dt_ms: dt.ms() })
+    }
+}
+
+impl<S: SynapseModel> Projection<S> {
+    /// The archives' remembered traces were computed with the old parameters.
+    fn forget_memos(&mut self) {
+        for sh in &mut self.shards {
+            sh.history.iter_mut().for_each(PostHistory::forget_memo);
+        }
     }
 
     /// Shards of an explicit list: one stable sort by (shard, pre, post), then
@@ -347,7 +359,7 @@ impl<S: SynapseModel> Projection<S> {
         post: Vec<u16>,
         mut delay: Vec<u16>,
         mut weight: Vec<f64>,
-        syn: Vec<S::Syn>,
+        mut syn: Vec<S::Syn>,
         incoming: Vec<u32>,
     ) -> Shard<S> {
         let n_local = incoming.len();
@@ -383,8 +395,10 @@ impl<S: SynapseModel> Projection<S> {
         } else {
             1
         };
+        // Grown by pushes: up to twice the synapses otherwise (plastic weights, state).
         delay.shrink_to_fit();
         weight.shrink_to_fit();
+        syn.shrink_to_fit();
         Shard { lo, row, post, delay, weight, ds, ws, syn, history, by_post_ptr, by_post }
     }
 }
@@ -449,6 +463,7 @@ fn deliver_shard<S: SynapseModel>(
     p: &S::Params,
     receptor: Receptor,
     sh: &mut Shard<S>,
+    rows: &[S::Row],
     s: Step,
     pre_spikes: &[u32],
     exc: &mut [f64],
@@ -466,13 +481,14 @@ fn deliver_shard<S: SynapseModel>(
     let mut none = PostHistory::default();
     for &j in pre_spikes {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
+        let row = &rows[j as usize];
         for k in a..b {
             let local = sh.post[k] as usize;
             let d = sh.delay[k * sh.ds] as u64;
             {
                 // Rules without a spike archive get an empty one.
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
-                let mut cx = PreSpike { stamp, delay: d, dt_ms, post };
+                let mut cx = PreSpike { stamp, delay: d, dt_ms, post, row };
                 match modulator {
                     Some(m) if S::MODULATOR.is_some() => S::on_pre_modulated(p, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &mut cx, m),
                     _ => S::on_pre(p, &mut sh.syn[k], &mut sh.weight[k * sh.ws], &mut cx),
@@ -547,18 +563,26 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
             return;
         }
         let slots = input.slots;
-        let (p, receptor) = (&self.params, self.receptor);
+        let (p, receptor, rows) = (&self.params, self.receptor, &self.rows[..]);
         if parallel && self.shards.len() > 1 {
             self.shards
                 .par_iter_mut()
                 .zip(input.exc.par_chunks_mut(CHUNK * slots))
                 .zip(input.inh.par_chunks_mut(CHUNK * slots))
-                .for_each(|((sh, exc), inh)| deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms, modulator));
+                .for_each(|((sh, exc), inh)| {
+                    deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator)
+                });
         } else {
             for (sh, (exc, inh)) in
                 self.shards.iter_mut().zip(input.exc.chunks_mut(CHUNK * slots).zip(input.inh.chunks_mut(CHUNK * slots)))
             {
-                deliver_shard::<S>(p, receptor, sh, s, pre_spikes, exc, inh, slots, dt_ms, modulator);
+                deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator);
+            }
+        }
+        // Every shard has seen the rows as they were before the spike; now advance them.
+        if std::mem::size_of::<S::Row>() > 0 {
+            for &j in pre_spikes {
+                S::on_pre_row(p, &mut self.rows[j as usize], s + 1, dt_ms);
             }
         }
     }
@@ -590,7 +614,9 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
 
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
-        self.shards
+        self.rows.capacity() * size_of::<S::Row>()
+            + self
+            .shards
             .iter()
             .map(|sh| {
                 sh.row.capacity() * size_of::<u32>()
@@ -602,7 +628,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
                     + sh.history.iter().map(PostHistory::heap_bytes).sum::<usize>()
                     + (sh.by_post_ptr.capacity() + sh.by_post.capacity()) * size_of::<u32>()
             })
-            .sum()
+            .sum::<usize>()
     }
 
     fn weight_sum(&self) -> (f64, usize) {
@@ -632,6 +658,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError> {
         self.params = S::params(&v)?;
         self.values = v;
+        self.forget_memos();
         Ok(())
     }
 
@@ -642,6 +669,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn set_level(&mut self, level: f64) {
         if let Ok(base) = S::params(&self.values) {
             self.params = S::at_level(&base, level);
+            self.forget_memos();
         }
     }
 

@@ -22,3 +22,32 @@ fn issue4_static_synapses_take_at_most_8_bytes() {
     println!("COBA: {b:.3} bytes per static synapse");
     assert!(b <= 8.0, "{b} bytes per static synapse");
 }
+
+/// Bytes per synapse of projection `name`, as the engine counts them.
+fn projection_bytes(p: &engram_protocol::Protocol, name: &str) -> (f64, &'static str) {
+    let i = (0..p.sim.n_projections()).find(|&i| p.sim.projection_ends(i).0 == name).expect("projection");
+    let proj = p.sim.projection(i);
+    (proj.heap_bytes() as f64 / proj.len() as f64, proj.info().name)
+}
+
+/// Issue 4: a plastic `stdp_pair` synapse (NEST `stdp_synapse`) takes at most
+/// 16 bytes, all indices included: its weight and post index, its share of the
+/// row pointers, of the presynaptic state kept once per row (K+ and the last
+/// presynaptic spike, which NEST keeps in every synapse) and of the
+/// postsynaptic spike archives. Checked on the E->E projection of COBA + STDP
+/// (in-degree 64, sparser than the plastic Brunel network's 800, so the
+/// per-row and per-neuron shares weigh more), as built and after 150 ms of
+/// activity, when the archives hold spikes.
+#[test]
+fn issue4_stdp_pair_synapses_take_at_most_16_bytes() {
+    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/coba_stdp.toml");
+    let mut p = load(&f, &[], RunOverrides::default()).unwrap();
+    let (built, model) = projection_bytes(&p, "ee");
+    assert_eq!(model, "stdp_pair");
+    let end = (150.0 / p.sim.dt().ms()).round() as u64;
+    p.sim.run_until(end, &mut |_| {}).unwrap();
+    assert!(p.sim.stats().spikes > 1000, "the network must be active");
+    let (ran, _) = projection_bytes(&p, "ee");
+    println!("COBA + STDP, E->E stdp_pair: {built:.3} bytes per synapse as built, {ran:.3} after 150 ms");
+    assert!(built <= 16.0 && ran <= 16.0, "{built} and {ran} bytes per stdp_pair synapse");
+}

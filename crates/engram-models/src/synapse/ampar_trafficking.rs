@@ -470,6 +470,7 @@ impl AmparTrafficking {
 impl SynapseModel for AmparTrafficking {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "ampar_trafficking",

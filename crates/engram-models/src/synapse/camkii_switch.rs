@@ -512,6 +512,7 @@ impl CamkiiSwitch {
 impl SynapseModel for CamkiiSwitch {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "camkii_switch",

@@ -196,6 +196,7 @@ impl EcbStdp {
 impl SynapseModel for EcbStdp {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "ecb_stdp",
@@ -311,7 +312,7 @@ mod tests {
 
     /// One presynaptic spike at `stamp`; returns the transmitted amplitude.
     fn pre(p: &Params, syn: &mut Syn, w: &mut f64, post: &mut PostHistory, stamp: u64, delay: u64) -> f64 {
-        EcbStdp::on_pre(p, syn, w, &mut PreSpike { stamp, delay, dt_ms: DT, post });
+        EcbStdp::on_pre(p, syn, w, &mut PreSpike { stamp, delay, dt_ms: DT, post, row: &() });
         EcbStdp::transmitted(p, syn, *w)
     }
 
@@ -399,7 +400,7 @@ mod tests {
                 }
                 let amp_a = pre(&p, &mut a, &mut wa, &mut post, t, 1);
                 let mut other = PostHistory::default();
-                Tsodyks2::on_pre(&q, &mut b, &mut wb, &mut PreSpike { stamp: t, delay: 1, dt_ms: DT, post: &mut other });
+                Tsodyks2::on_pre(&q, &mut b, &mut wb, &mut PreSpike { stamp: t, delay: 1, dt_ms: DT, post: &mut other, row: &() });
                 let amp_b = Tsodyks2::transmitted(&q, &b, wb);
                 assert_eq!(amp_a.to_bits(), amp_b.to_bits(), "n_sites {n_sites}, spike {k}");
                 assert_eq!(a.stp, b);

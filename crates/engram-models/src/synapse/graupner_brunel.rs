@@ -652,6 +652,7 @@ impl GraupnerBrunel {
 impl SynapseModel for GraupnerBrunel {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "graupner_brunel",

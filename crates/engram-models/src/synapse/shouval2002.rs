@@ -685,6 +685,7 @@ impl CalciumControl {
 impl SynapseModel for CalciumControl {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "calcium_control",

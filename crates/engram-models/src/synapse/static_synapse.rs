@@ -61,6 +61,7 @@ const FIELDS: &[FieldSpec] = &[
 impl SynapseModel for StaticSynapse {
     type Params = Params;
     type Syn = ();
+    type Row = ();
     const WEIGHT_FIXED: bool = true;
 
     const INFO: ModelInfo = ModelInfo {

@@ -229,6 +229,7 @@ impl StdpDopamine {
 impl SynapseModel for StdpDopamine {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "stdp_dopamine",
@@ -325,7 +326,7 @@ mod tests {
         let mut syn = StdpDopamine::init(&p, 50.0).unwrap();
         let mut w = 50.0;
         let d = 10;
-        StdpDopamine::on_pre_modulated(&p, &mut syn, &mut w, &mut PreSpike { stamp: 1000, delay: d, dt_ms: dt, post: &mut post }, &m);
+        StdpDopamine::on_pre_modulated(&p, &mut syn, &mut w, &mut PreSpike { stamp: 1000, delay: d, dt_ms: dt, post: &mut post, row: &() }, &m);
         // post spike felt 5 ms after the pre spike: c = A_plus exp(-5/20)
         post.record(1050 - d, d, |s| (-(s as f64) * dt / 20.0).exp());
         m.release(1100, 1.0 / 200.0);
@@ -359,7 +360,7 @@ mod tests {
                     post.record(t, 10, |s| (-(s as f64) * dt / 20.0).exp());
                 }
                 if t % 1301 == 0 {
-                    StdpDopamine::on_pre_modulated(&p, &mut syn, &mut w, &mut PreSpike { stamp: t, delay: 10, dt_ms: dt, post: &mut post }, &m);
+                    StdpDopamine::on_pre_modulated(&p, &mut syn, &mut w, &mut PreSpike { stamp: t, delay: 10, dt_ms: dt, post: &mut post, row: &() }, &m);
                     out.push(w);
                 } else if t % every == 0 {
                     StdpDopamine::catch_up(&p, &mut syn, &mut w, &mut CatchUp { stamp: t, delay: 10, dt_ms: dt, post: &mut post }, &m);

@@ -240,6 +240,7 @@ impl StdpEligibility {
 impl SynapseModel for StdpEligibility {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "stdp_eligibility",
@@ -329,7 +330,7 @@ mod tests {
     }
 
     fn pre(p: &Params, syn: &mut Syn, w: &mut f64, post: &mut PostHistory, m: &ModulatorTrace, t: Step) {
-        StdpEligibility::on_pre_modulated(p, syn, w, &mut PreSpike { stamp: t, delay: 10, dt_ms: 0.1, post }, m);
+        StdpEligibility::on_pre_modulated(p, syn, w, &mut PreSpike { stamp: t, delay: 10, dt_ms: 0.1, post, row: &() }, m);
     }
 
     fn catch_up(p: &Params, syn: &mut Syn, w: &mut f64, post: &mut PostHistory, m: &ModulatorTrace, t: Step) {

@@ -10,7 +10,7 @@
 //! | `stdp_nn_restr`        | `stdp_nn_restr_synapse`        | restricted symmetric nearest neighbour |
 //!
 //! ```text
-//! traces:  K+ jumps by 1 at each pre spike, decays with tau_plus   (per synapse)
+//! traces:  K+ jumps by 1 at each pre spike, decays with tau_plus   (per presynaptic neuron)
 //!          K- jumps by 1 at each post spike, decays with tau_minus (per postsynaptic neuron)
 //! facilitation at a post spike t_post (dendritic delay d):
 //!          w/Wmax += lambda (1 - w/Wmax)^mu_plus · K+(t_post + d),   capped at Wmax
@@ -26,6 +26,17 @@
 //! transmitted and `K+` jumps. The weight is therefore updated only at
 //! presynaptic spikes; a readout sees the weight as of the last one. The synaptic
 //! delay counts as dendritic. `t_last_pre` starts at time 0, as in NEST.
+//!
+//! **Storage.** NEST keeps `K+` and `t_last_pre` in every synapse, but they
+//! change only at presynaptic spikes, from the spike's stamp, so all synapses
+//! of one presynaptic neuron hold the same values: engram keeps them once per
+//! row ([`Row`], per projection and presynaptic neuron) and a synapse is its
+//! f64 weight and u16 post index (10 bytes). Synapses read the row as it was
+//! before the spike; the engine then advances it once ([`SynapseModel::on_pre_row`]),
+//! with NEST's arithmetic, so the numbers are NEST's to the bit of engram's
+//! own per-synapse implementation. The exception is `stdp_nn_pre_centered`,
+//! whose `K+` is reset by the synapse's own facilitations: it keeps `K+` per
+//! synapse ([`PreCenteredSyn`], 18 bytes) and only `t_last_pre` in the row.
 //!
 //! | parameter | unit | default | meaning |
 //! |-----------|------|---------|---------|
@@ -60,6 +71,7 @@
 //! Biol Cybern 98:459 (pairing schemes).
 
 use engram_core::model::{PreSpike, SynapseModel};
+use engram_core::time::Step;
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues};
 use engram_core::units::Dimension::{Dimensionless, Time, Weight};
 use engram_core::CoreError;
@@ -77,6 +89,45 @@ pub enum Pairing {
     NearestRestricted,
 }
 
+/// How a weight change depends on the weight: `x^mu` with the two common
+/// exponents told apart once, when the parameters are built.
+///
+/// `powf(x, 1) == x` and `powf(x, 0) == 1` exactly in IEEE 754, so the
+/// shortcuts give the same numbers without the cost of `pow` in the hot loop.
+/// (A test of `mu == 1.0` next to `x.powf(mu)` does not help: the optimiser,
+/// knowing the two arms agree, folds it back into an unconditional `pow`.)
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WeightDependence {
+    /// `mu = 0`: additive.
+    Additive,
+    /// `mu = 1`: multiplicative.
+    Multiplicative,
+    /// Any other `mu`: `x^mu` (Gütig et al. 2003).
+    Power(f64),
+}
+
+impl WeightDependence {
+    fn new(mu: f64) -> Self {
+        if mu == 0.0 {
+            Self::Additive
+        } else if mu == 1.0 {
+            Self::Multiplicative
+        } else {
+            Self::Power(mu)
+        }
+    }
+
+    /// `x^mu`.
+    #[inline]
+    fn of(self, x: f64) -> f64 {
+        match self {
+            Self::Additive => 1.0,
+            Self::Multiplicative => x,
+            Self::Power(mu) => x.powf(mu),
+        }
+    }
+}
+
 /// Shared parameters of one projection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
@@ -92,6 +143,10 @@ pub struct Params {
     pub mu_plus: f64,
     /// Depression weight dependence.
     pub mu_minus: f64,
+    /// `mu_plus` sorted for the hot loop.
+    pub plus_dependence: WeightDependence,
+    /// `mu_minus` sorted for the hot loop.
+    pub minus_dependence: WeightDependence,
     /// Maximum weight (weight units).
     pub w_max: f64,
     /// Fraction of transmission removed at full acetylcholine occupancy.
@@ -104,13 +159,72 @@ pub struct Params {
     pub gain: f64,
 }
 
-/// Per-synapse plastic state.
+/// Presynaptic state, kept once per row (projection and presynaptic neuron).
+///
+/// NEST keeps `Kplus_` and `t_lastspike_` in every synapse, but both change
+/// only at presynaptic spikes, from the spike's stamp: every synapse of a row
+/// holds the same two numbers, so one copy per row is exact.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Syn {
-    /// Presynaptic trace just after the last presynaptic spike.
+pub struct Row {
+    /// All-to-all presynaptic trace just after the last presynaptic spike
+    /// (read by `stdp_pair` only).
     pub k_plus: f64,
     /// Stamp of the last presynaptic spike (0 before the first, as in NEST).
     pub t_last: u64,
+}
+
+/// Per-synapse state of the presynaptic-centred scheme: its presynaptic trace
+/// is reset by the synapse's own facilitations, so it cannot live in the row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PreCenteredSyn {
+    /// Presynaptic trace just after the last presynaptic spike.
+    pub k_plus: f64,
+}
+
+/// The per-synapse state of each pairing scheme: nothing (`()`), except for
+/// the presynaptic-centred scheme ([`PreCenteredSyn`]).
+pub trait SchemeSyn: Copy + std::fmt::Debug + Default + Send + Sync + 'static {
+    /// The synapse's own presynaptic trace.
+    fn k_plus(&self) -> f64;
+    /// Sets the synapse's own presynaptic trace.
+    fn set_k_plus(&mut self, k: f64);
+}
+
+impl SchemeSyn for () {
+    // Schemes with `()` read K+ from the row (all-to-all) or not at all.
+    fn k_plus(&self) -> f64 {
+        1.0
+    }
+    fn set_k_plus(&mut self, _: f64) {}
+}
+
+impl SchemeSyn for PreCenteredSyn {
+    #[inline]
+    fn k_plus(&self) -> f64 {
+        self.k_plus
+    }
+    #[inline]
+    fn set_k_plus(&mut self, k: f64) {
+        self.k_plus = k;
+    }
+}
+
+/// Picks each scheme's per-synapse state.
+pub trait Scheme {
+    /// Per-synapse state besides the weight.
+    type Syn: SchemeSyn;
+}
+impl Scheme for StdpPair<0> {
+    type Syn = ();
+}
+impl Scheme for StdpPair<1> {
+    type Syn = ();
+}
+impl Scheme for StdpPair<2> {
+    type Syn = PreCenteredSyn;
+}
+impl Scheme for StdpPair<3> {
+    type Syn = ();
 }
 
 const FIELDS: &[FieldSpec] = &[
@@ -126,7 +240,7 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "K_ach", dim: Dimensionless, default: 1.0, bound: Bound::Positive, doc: "modulator level at half receptor occupancy" },
 ];
 
-const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per synapse)
+const EQUATIONS: &str = "K+ += 1 at each pre spike, decays with tau_plus (per presynaptic neuron)
 K- += 1 at each post spike, decays with tau_minus (per postsynaptic neuron)
 post spike t_post (applied lazily at the next pre spike, delay d dendritic):
     w/Wmax += lambda (1 - w/Wmax)^mu_plus K+(t_post + d)        capped at Wmax
@@ -169,7 +283,7 @@ impl<const P: u8> StdpPair<P> {
 
     #[inline]
     fn facilitate(p: &Params, w: f64, k: f64) -> f64 {
-        let norm = w / p.w_max + p.lambda * wpow(1.0 - w / p.w_max, p.mu_plus) * k;
+        let norm = w / p.w_max + p.lambda * p.plus_dependence.of(1.0 - w / p.w_max) * k;
         if norm < 1.0 {
             norm * p.w_max
         } else {
@@ -179,7 +293,7 @@ impl<const P: u8> StdpPair<P> {
 
     #[inline]
     fn depress(p: &Params, w: f64, k: f64) -> f64 {
-        let norm = w / p.w_max - p.alpha * p.lambda * wpow(w / p.w_max, p.mu_minus) * k;
+        let norm = w / p.w_max - p.alpha * p.lambda * p.minus_dependence.of(w / p.w_max) * k;
         if norm > 0.0 {
             norm * p.w_max
         } else {
@@ -188,9 +302,13 @@ impl<const P: u8> StdpPair<P> {
     }
 }
 
-impl<const P: u8> SynapseModel for StdpPair<P> {
+impl<const P: u8> SynapseModel for StdpPair<P>
+where
+    StdpPair<P>: Scheme,
+{
     type Params = Params;
-    type Syn = Syn;
+    type Syn = <Self as Scheme>::Syn;
+    type Row = Row;
 
     const INFO: ModelInfo = ModelInfo {
         name: match P {
@@ -220,6 +338,8 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
             alpha: v.get("alpha"),
             mu_plus: v.get("mu_plus"),
             mu_minus: v.get("mu_minus"),
+            plus_dependence: WeightDependence::new(v.get("mu_plus")),
+            minus_dependence: WeightDependence::new(v.get("mu_minus")),
             w_max: v.get("Wmax"),
             ach_suppression: v.get("ach_suppression"),
             ach_plasticity: v.get("ach_plasticity"),
@@ -237,7 +357,7 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
     }
 
     #[inline]
-    fn transmitted(p: &Params, _: &Syn, weight: f64) -> f64 {
+    fn transmitted(p: &Params, _: &Self::Syn, weight: f64) -> f64 {
         // gain = 1 exactly unless a bound modulator acts, so results are NEST's.
         weight * p.gain
     }
@@ -253,28 +373,29 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
         Params { gain: 1.0 - p.ach_suppression * occ, lambda: p.lambda * (1.0 + p.ach_plasticity * occ), ..p.clone() }
     }
 
-    fn init(p: &Params, weight: f64) -> Result<Syn, CoreError> {
+    fn init(p: &Params, weight: f64) -> Result<Self::Syn, CoreError> {
         if (weight >= 0.0) != (p.w_max >= 0.0) {
             return Err(CoreError::Inconsistent(format!(
                 "weight ({weight}) and Wmax ({}) must have the same sign",
                 p.w_max
             )));
         }
-        Ok(Syn::default())
+        Ok(Self::Syn::default())
     }
 
     #[inline]
-    fn on_pre(p: &Params, syn: &mut Syn, w: &mut f64, cx: &mut PreSpike<'_>) {
+    fn on_pre(p: &Params, syn: &mut Self::Syn, w: &mut f64, cx: &mut PreSpike<'_, Row>) {
         let dt = cx.dt_ms;
         let t_pre = cx.stamp as i64;
         let d = cx.delay as i64;
-        let t_last = syn.t_last as i64;
+        // The row's state before this spike (NEST's per-synapse Kplus_, t_lastspike_).
+        let t_last = cx.row.t_last as i64;
         let minus_decay = |steps: u64| (-(steps as f64) * dt / p.tau_minus).exp();
         let mut weight = *w;
         // Facilitation for post spikes in (t_last - d, t_pre - d].
         match Self::PAIRING {
             Pairing::AllToAll | Pairing::NearestSymmetric => {
-                let k_plus = if Self::PAIRING == Pairing::AllToAll { syn.k_plus } else { 1.0 };
+                let k_plus = if Self::PAIRING == Pairing::AllToAll { cx.row.k_plus } else { 1.0 };
                 cx.post.read(t_last - d, t_pre - d, |t_post| {
                     let minus_dt = (t_last - (t_post as i64 + d)) as f64 * dt;
                     weight = Self::facilitate(p, weight, k_plus * (minus_dt / p.tau_plus).exp());
@@ -287,17 +408,19 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
                 });
                 if let Some(t_post) = first {
                     let minus_dt = (t_last - (t_post as i64 + d)) as f64 * dt;
-                    let k_plus = if Self::PAIRING == Pairing::NearestPreCentered { syn.k_plus } else { 1.0 };
+                    let k_plus = if Self::PAIRING == Pairing::NearestPreCentered { syn.k_plus() } else { 1.0 };
                     weight = Self::facilitate(p, weight, k_plus * (minus_dt / p.tau_plus).exp());
                     if Self::PAIRING == Pairing::NearestPreCentered {
-                        syn.k_plus = 0.0;
+                        syn.set_k_plus(0.0);
                     }
                 }
             }
         }
         // Depression from the postsynaptic trace strictly before t_pre - d.
         weight = match Self::PAIRING {
-            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus(t_pre - d, minus_decay)),
+            // Remembered per postsynaptic neuron: synapses from several presynaptic
+            // neurons firing in one step read it at the same t.
+            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus_memo(t_pre - d, minus_decay)),
             Pairing::NearestSymmetric | Pairing::NearestPreCentered => {
                 Self::depress(p, weight, cx.post.nearest_k_minus(t_pre - d, minus_decay))
             }
@@ -310,24 +433,18 @@ impl<const P: u8> SynapseModel for StdpPair<P> {
             }
         };
         *w = weight;
-        if Self::PAIRING == Pairing::AllToAll || Self::PAIRING == Pairing::NearestPreCentered {
-            syn.k_plus = syn.k_plus * (-((t_pre - t_last) as f64) * dt / p.tau_plus).exp() + 1.0;
+        if Self::PAIRING == Pairing::NearestPreCentered {
+            syn.set_k_plus(syn.k_plus() * (-((t_pre - t_last) as f64) * dt / p.tau_plus).exp() + 1.0);
         }
-        syn.t_last = cx.stamp;
     }
-}
 
-/// `x^mu`, skipping `powf` for the additive (mu = 0) and multiplicative (mu = 1)
-/// cases, where IEEE 754 makes it exact (`powf(x, 1) == x`, `powf(x, 0) == 1`):
-/// same results, without the cost of `pow` in the hot loop.
-#[inline]
-fn wpow(x: f64, mu: f64) -> f64 {
-    if mu == 1.0 {
-        x
-    } else if mu == 0.0 {
-        1.0
-    } else {
-        x.powf(mu)
+    #[inline]
+    fn on_pre_row(p: &Params, row: &mut Row, stamp: Step, dt_ms: f64) {
+        // The same update NEST applies to every synapse's Kplus_ and t_lastspike_.
+        if Self::PAIRING == Pairing::AllToAll {
+            row.k_plus = row.k_plus * (-((stamp as i64 - row.t_last as i64) as f64) * dt_ms / p.tau_plus).exp() + 1.0;
+        }
+        row.t_last = stamp;
     }
 }
 
@@ -335,6 +452,18 @@ fn wpow(x: f64, mu: f64) -> f64 {
 mod tests {
     use super::*;
     use engram_core::history::PostHistory;
+
+    /// One presynaptic spike as the engine delivers it: the synapse sees the row
+    /// before the spike, then the row advances.
+    #[allow(clippy::too_many_arguments)]
+    fn pre<const P: u8>(p: &Params, row: &mut Row, syn: &mut <StdpPair<P> as Scheme>::Syn, w: &mut f64, post: &mut PostHistory, stamp: Step, delay: Step, dt: f64)
+    where
+        StdpPair<P>: Scheme,
+    {
+        let before = *row;
+        StdpPair::<P>::on_pre(p, syn, w, &mut PreSpike { stamp, delay, dt_ms: dt, post, row: &before });
+        StdpPair::<P>::on_pre_row(p, row, stamp, dt);
+    }
 
     fn params(mu: f64) -> Params {
         let v = StdpAllToAll::INFO
@@ -350,18 +479,21 @@ mod tests {
         let p = params(0.0);
         let dt = 0.1;
         let mut post = PostHistory::new(1);
-        let mut syn = StdpAllToAll::init(&p, 50.0).unwrap();
+        // All-to-all synapses keep nothing but their weight.
+        let () = StdpAllToAll::init(&p, 50.0).unwrap();
+        let mut syn = ();
+        let mut row = Row::default();
         let mut w = 50.0;
         let delay = 10; // 1 ms
         let pre1 = 1000u64; // 100 ms
-        StdpAllToAll::on_pre(&p, &mut syn, &mut w, &mut PreSpike { stamp: pre1, delay, dt_ms: dt, post: &mut post });
+        pre::<0>(&p, &mut row, &mut syn, &mut w, &mut post, pre1, delay, dt);
         assert_eq!(w, 50.0);
         // The delay is dendritic: the synapse sees a post spike at t_post + d, so a
         // post spike at pre + 10 ms - d makes a pair with Δt = +10 ms.
         let t_post = pre1 + 100 - delay;
         post.record(t_post, delay, |s| (-(s as f64) * dt / p.tau_minus).exp());
         let pre2 = 100_000u64;
-        StdpAllToAll::on_pre(&p, &mut syn, &mut w, &mut PreSpike { stamp: pre2, delay, dt_ms: dt, post: &mut post });
+        pre::<0>(&p, &mut row, &mut syn, &mut w, &mut post, pre2, delay, dt);
         let expected_ltp = 100.0 * 0.01 * (-10.0f64 / 20.0).exp();
         let k_minus = (-((pre2 - delay - t_post) as f64) * dt / 20.0).exp();
         let expected = 50.0 + expected_ltp - 100.0 * 0.01 * k_minus;
@@ -374,9 +506,9 @@ mod tests {
     fn issue6_acetylcholine_damps_transmission_and_plasticity() {
         let v = StdpAllToAll::INFO.resolve([("ach_suppression", 0.8), ("ach_plasticity", -0.5), ("K_ach", 3.0)]).unwrap();
         let p = StdpAllToAll::params(&v).unwrap();
-        assert_eq!(StdpAllToAll::transmitted(&p, &Syn::default(), 7.0), 7.0);
+        assert_eq!(StdpAllToAll::transmitted(&p, &(), 7.0), 7.0);
         let q = StdpAllToAll::at_level(&p, 3.0);
-        assert!((StdpAllToAll::transmitted(&q, &Syn::default(), 10.0) - 6.0).abs() < 1e-12);
+        assert!((StdpAllToAll::transmitted(&q, &(), 10.0) - 6.0).abs() < 1e-12);
         assert!((q.lambda - p.lambda * 0.75).abs() < 1e-15);
         let off = params(0.0);
         assert_eq!(StdpAllToAll::at_level(&off, 100.0), off);
@@ -388,11 +520,11 @@ mod tests {
         p.lambda = 10.0;
         let dt = 0.1;
         let mut post = PostHistory::new(1);
-        let mut syn = Syn::default();
+        let (mut row, mut syn) = (Row::default(), ());
         let mut w = 50.0;
         for k in 1..50u64 {
             post.record(k * 100 + 5, 1, |s| (-(s as f64) * dt / 20.0).exp());
-            StdpAllToAll::on_pre(&p, &mut syn, &mut w, &mut PreSpike { stamp: k * 100 + 50, delay: 1, dt_ms: dt, post: &mut post });
+            pre::<0>(&p, &mut row, &mut syn, &mut w, &mut post, k * 100 + 50, 1, dt);
             assert!((0.0..=100.0).contains(&w));
         }
     }

@@ -246,6 +246,7 @@ impl TagTriggerConsolidation {
 impl SynapseModel for TagTriggerConsolidation {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "tag_trigger_consolidation",

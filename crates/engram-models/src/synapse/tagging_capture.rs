@@ -284,6 +284,7 @@ impl TaggingCapture {
 impl SynapseModel for TaggingCapture {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "tagging_capture",

@@ -259,6 +259,7 @@ impl Syn {
 impl SynapseModel for TaggingCaptureAmpar {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
 
     const INFO: ModelInfo = ModelInfo {
         name: "tagging_capture_ampar",
@@ -407,7 +408,7 @@ mod tests {
         let dt = 0.1;
         for i in 0..n {
             let t = t0 + i as f64 * 1000.0 / rate;
-            let mut cx = PreSpike { stamp: (t / dt).round() as u64, delay: 10, dt_ms: dt, post: &mut post };
+            let mut cx = PreSpike { stamp: (t / dt).round() as u64, delay: 10, dt_ms: dt, post: &mut post, row: &() };
             TaggingCaptureAmpar::on_pre(p, s, w, &mut cx);
         }
         let mut t = s.chain.t;
@@ -446,7 +447,7 @@ mod tests {
         let mut post = PostHistory::default();
         for i in 0..100 {
             let t = 1000.0 + i as f64 * 10.0;
-            let mut cx = PreSpike { stamp: (t / 0.1).round() as u64, delay: 10, dt_ms: 0.1, post: &mut post };
+            let mut cx = PreSpike { stamp: (t / 0.1).round() as u64, delay: 10, dt_ms: 0.1, post: &mut post, row: &() };
             AmparTrafficking::on_pre(&pc, &mut c, &mut wc, &mut cx);
         }
         let mut t = c.t;
@@ -549,7 +550,7 @@ mod tests {
         let p = params(&[("v_init", 0.2)]);
         let (mut s, mut w) = (TaggingCaptureAmpar::init(&p, 1.0).unwrap(), 1.0);
         let mut post = PostHistory::default();
-        let mut cx = PreSpike { stamp: 10_000, delay: 10, dt_ms: 0.1, post: &mut post };
+        let mut cx = PreSpike { stamp: 10_000, delay: 10, dt_ms: 0.1, post: &mut post, row: &() };
         TaggingCaptureAmpar::on_pre(&p, &mut s, &mut w, &mut cx);
         s.chain.c = 5.0;
         assert_eq!(TaggingCaptureAmpar::next_switch_ms(&p, &s, 1000.0), 0.0);

@@ -190,6 +190,7 @@ impl Tsodyks2 {
 impl SynapseModel for Tsodyks2 {
     type Params = Params;
     type Syn = Syn;
+    type Row = ();
     const WEIGHT_FIXED: bool = true;
 
     const INFO: ModelInfo = ModelInfo {
@@ -278,7 +279,7 @@ mod tests {
 
     fn spike(p: &Params, syn: &mut Syn, w: &mut f64, stamp: u64, dt: f64) -> f64 {
         let mut post = PostHistory::default();
-        Tsodyks2::on_pre(p, syn, w, &mut PreSpike { stamp, delay: 1, dt_ms: dt, post: &mut post });
+        Tsodyks2::on_pre(p, syn, w, &mut PreSpike { stamp, delay: 1, dt_ms: dt, post: &mut post, row: &() });
         Tsodyks2::transmitted(p, syn, *w)
     }
 
