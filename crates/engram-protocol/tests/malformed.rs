@@ -517,7 +517,7 @@ fn cases() -> Vec<Case> {
         ))
             .at(57, 10)
             .msg("intervention drug: cannot read target \"post\"")
-            .accepts("\"population.NAME\", \"projection.NAME\" or \"proteins.NAME\""),
+            .accepts("\"population.NAME\", \"projection.NAME\", \"proteins.NAME\" or \"modulator.REGION.NAME\""),
         case("intervention_ends_before_it_starts", Append(
             "\n[[intervention]]\nname = \"drug\"\ntarget = \"projection.S1\"\nset = { lambda = 0 }\nfrom = \"0.5 s\"\nto = \"0.2 s\"\n",
         ))
