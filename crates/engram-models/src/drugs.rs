@@ -21,6 +21,7 @@
 //! | `propranolol` | β-adrenergic receptors (antagonist) | synapses | `beta_gain = 0` (`tagging_capture`): noradrenaline no longer lowers `theta_p` |
 //! | `sch23390`    | dopamine D1/D5 receptors (antagonist) | protein pools | `nm_gain = 0` (`protein_pool`): the modulator no longer lowers `theta_pro` |
 //! | `scopolamine` | muscarinic acetylcholine receptors (antagonist) | synapses | `ach_suppression = 0` (`static`, STDP family; there also `ach_plasticity = 0`): acetylcholine no longer suppresses transmission or changes the learning rate |
+//! | `mg132`       | proteasome | synapses | `proteasome = 0` (`tagging_capture`): early LTP no longer decays by degradation, and the negative regulator made with the proteins is not cleared |
 //!
 //! The receptor antagonists remove the effect of a modulator bound to the
 //! model (`modulator = ...`); they name the receptor, so bind the modulator that
@@ -265,6 +266,19 @@ pub const DRUGS: &[Drug] = &[
             "Hasselmo ME (2006) Curr Opin Neurobiol 16:710-715",
         ],
         blocks: Some("acetylcholine"),
+    },
+    // --- proteasome (issue 6; Fonseca et al. 2006) ---
+    Drug {
+        name: "mg132",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "tagging_capture", sets: &[("proteasome", 0.0)] }],
+        effect: "MG132 (Z-Leu-Leu-Leu-al), proteasome inhibitor: proteasome-dependent degradation blocked; alone it impairs late LTP, with a protein-synthesis inhibitor late LTP is restored (synthesis and degradation must balance)",
+        concentration: "about 10 uM (typical in slices; the paper's own not checked here)",
+        references: &[
+            "Fonseca R, Vabulas RM, Hartl FU, Bonhoeffer T, Nagerl UV (2006) Neuron 52:239-245",
+            "Dong C, Upadhya SC, Ding L, Smith TK, Hegde AN (2008) Learn Mem 15:335-347",
+        ],
+        blocks: None,
     },
 ];
 
