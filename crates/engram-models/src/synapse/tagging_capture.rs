@@ -588,4 +588,56 @@ mod tests {
         let off = params(false);
         assert_eq!(TaggingCapture::at_level(&off, 5.0), off);
     }
+
+    fn proteasome(a: f64) -> Params {
+        let v = TaggingCapture::INFO.resolve([("sigma_pl", 0.0), ("proteasome", a)]).unwrap();
+        TaggingCapture::params(&v).unwrap()
+    }
+
+    fn tick(integral: f64) -> SlowTick {
+        SlowTick { t0_ms: 0.0, dt_ms: 3_600_000.0, protein: [0.5, 0.5], protein_integral: [integral, integral] }
+    }
+
+    /// Fonseca et al. 2006: with degradation blocked (a = 0) a potentiated h
+    /// does not decay while no protein is made, and proteins made reverse it as
+    /// exp(-∫p dt / tau_neg); with a = 1 the regulator never acts and h decays as before.
+    #[test]
+    fn issue6_blocked_degradation_holds_early_ltp_and_lets_proteins_reverse_it() {
+        let blocked = proteasome(0.0);
+        let mut w = 0.0;
+        let mut s = TaggingCapture::init(&blocked, blocked.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&blocked, &mut s, &mut w, &tick(0.0));
+        assert_eq!(s.h, blocked.h0 + 3.0, "no synthesis, no degradation: h holds");
+        assert_eq!(TaggingCapture::next_switch_ms(&blocked, &s, s.t), 0.0, "not quiet while a < 1 away from h0");
+        let mut r = TaggingCapture::init(&blocked, blocked.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&blocked, &mut r, &mut w, &tick(1_200_000.0));
+        assert!((r.h - (blocked.h0 + 3.0 * (-2.0f64).exp())).abs() < 1e-12, "{}", r.h);
+        // Half activity: half the decay rate and half the regulator.
+        let half = proteasome(0.5);
+        let mut q = TaggingCapture::init(&half, half.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&half, &mut q, &mut w, &tick(1_200_000.0));
+        let want = half.h0 + 3.0 * (-0.05 * 3_600_000.0 / half.tau_h).exp() * (-1.0f64).exp();
+        assert!((q.h - want).abs() < 1e-12, "{} vs {want}", q.h);
+        // Normal activity: proteins do not reverse the early phase.
+        let normal = proteasome(1.0);
+        let mut n = TaggingCapture::init(&normal, normal.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&normal, &mut n, &mut w, &tick(1_200_000.0));
+        assert_eq!(n.h, normal.h0 + 3.0, "slow_apply leaves h alone at a = 1");
+        assert_eq!(normal, params(false), "proteasome = 1 is the default");
+    }
+
+    /// With degradation blocked and both rates 0 (b = 0 in the pieces) h holds
+    /// exactly and the noise variance is its b -> 0 limit, finite.
+    #[test]
+    fn issue6_no_relaxation_at_all_is_finite() {
+        let v = TaggingCapture::INFO.resolve([("proteasome", 0.0), ("gamma_p", 0.0), ("gamma_d", 0.0)]).unwrap();
+        let p = TaggingCapture::params(&v).unwrap();
+        let mut s = TaggingCapture::init(&p, p.h0 + 1.0).unwrap();
+        s.c = 10.0;
+        TaggingCapture::advance_to(&p, &mut s, 500.0);
+        assert!(s.h.is_finite());
+        let mut quiet = TaggingCapture::init(&p, p.h0 + 1.0).unwrap();
+        TaggingCapture::advance_to(&p, &mut quiet, 3_600_000.0);
+        assert_eq!(quiet.h, p.h0 + 1.0);
+    }
 }
