@@ -3,6 +3,9 @@
 //! # Order of phases within step `s` (from `t = s·dt` to `(s+1)·dt`)
 //!
 //! 1. **Changes**: parameter changes scheduled for step `s` (interventions) take effect.
+//!    A change of a modulator field first brings the synapses that read it to
+//!    stamp `s`, then sets its tonic level and release gain (the gain scales
+//!    releases added from this step on, stamps `s + 1` and later).
 //! 2. **Stimuli**: current steps are set for this step; imposed spikes
 //!    (explicit trains, presets, Poisson) are collected per population.
 //! 3. **Neurons**: every population advances one step, reading the synaptic
