@@ -21,8 +21,34 @@
 //! every synapse that reads the trace to the present at each tick of the slow
 //! clock and then calls [`ModulatorTrace::forget_before`], so the archive holds
 //! only the releases of one slow interval.
+//!
+//! **Interventions** ([`INFO`]) may set the tonic level and a release gain
+//! (the factor on every phasic release amount; 0 blocks releases, as a lesion of
+//! the releasing nucleus or a release blocker would) piecewise constant over a
+//! window. The engine applies the gain when a release lands on the trace and,
+//! before it changes the tonic level ([`ModulatorTrace::set_tonic`]), brings
+//! every reader to the present, so each reader sees one tonic level per
+//! interval it integrates.
 
+use crate::params::{Bound, FieldSpec, ModelInfo, ModelKind};
 use crate::time::Step;
+use crate::units::Dimension::Dimensionless;
+
+const FIELDS: &[FieldSpec] = &[
+    FieldSpec { name: "tonic", dim: Dimensionless, default: 0.0, bound: Bound::Any, doc: "tonic level (the modulator table's `tonic` unless an intervention sets it)" },
+    FieldSpec { name: "release_gain", dim: Dimensionless, default: 1.0, bound: Bound::NonNegative, doc: "factor on every phasic release amount (0 = releases blocked, e.g. a lesion of the releasing nucleus)" },
+];
+
+/// What an intervention on a modulator field (`target = "modulator.REGION.NAME"`) may set.
+pub const INFO: ModelInfo = ModelInfo {
+    name: "modulator",
+    kind: ModelKind::Neuron,
+    summary: "A neuromodulator field of one region: tonic level plus decaying phasic releases; interventions set its tonic level and release gain.",
+    equations: "level(t) = tonic + phasic(t);  phasic jumps by release_gain * amount at each release and decays with tau",
+    fields: FIELDS,
+    state_vars: &[],
+    references: &[],
+};
 
 /// One modulator in one region: tonic level, phasic releases and their decay.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +71,12 @@ impl ModulatorTrace {
     /// The tonic level.
     pub fn tonic(&self) -> f64 {
         self.tonic
+    }
+
+    /// Sets the tonic level from now on. Levels of earlier stamps are not kept:
+    /// the caller brings every reader of the trace to the present first.
+    pub fn set_tonic(&mut self, tonic: f64) {
+        self.tonic = tonic;
     }
 
     /// The decay time constant of phasic releases [ms].

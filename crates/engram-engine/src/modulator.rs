@@ -136,6 +136,8 @@ pub(crate) struct ModSlot {
     pub sources: Vec<SpikeRelease>,
     /// Reward contingencies.
     pub contingencies: Vec<Contingency>,
+    /// Factor on every release amount when it lands (interventions; 1 by default).
+    pub gain: f64,
 }
 
 impl ModSlot {
@@ -149,16 +151,18 @@ impl ModSlot {
             pending: BTreeMap::new(),
             sources: vec![],
             contingencies: vec![],
+            gain: 1.0,
         }
     }
 
-    /// Applies every release due at `stamp` (fixed ones and pending ones).
+    /// Applies every release due at `stamp` (fixed ones and pending ones),
+    /// scaled by the release gain in effect.
     pub fn apply_due(&mut self, stamp: Step) {
         while let Some(&(s, amount)) = self.timed.get(self.cursor) {
             if s > stamp {
                 break;
             }
-            self.trace.release(s.max(stamp), amount);
+            self.trace.release(s.max(stamp), amount * self.gain);
             self.cursor += 1;
         }
         while let Some((&s, _)) = self.pending.first_key_value() {
@@ -166,7 +170,7 @@ impl ModSlot {
                 break;
             }
             let (_, amount) = self.pending.pop_first().expect("checked above");
-            self.trace.release(stamp, amount);
+            self.trace.release(stamp, amount * self.gain);
         }
     }
 

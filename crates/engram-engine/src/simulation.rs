@@ -3,6 +3,9 @@
 //! # Order of phases within step `s` (from `t = s·dt` to `(s+1)·dt`)
 //!
 //! 1. **Changes**: parameter changes scheduled for step `s` (interventions) take effect.
+//!    A change of a modulator field first brings the synapses that read it to
+//!    stamp `s`, then sets its tonic level and release gain (the gain scales
+//!    releases added from this step on, stamps `s + 1` and later).
 //! 2. **Stimuli**: current steps are set for this step; imposed spikes
 //!    (explicit trains, presets, Poisson) are collected per population.
 //! 3. **Neurons**: every population advances one step, reading the synaptic
@@ -89,6 +92,11 @@ pub enum Target {
     Projection(usize),
     /// A population's field (protein pool) parameters.
     Field(usize),
+    /// A modulator field's tonic level and release gain
+    /// (`engram_core::modulator::INFO`): in effect from the step of the change,
+    /// so the level sampled at its stamp is still the previous one and releases
+    /// stamped later are scaled by the new gain.
+    Modulator(usize),
 }
 
 /// A scheduled parameter change.
@@ -729,6 +737,16 @@ impl Simulation {
                         slot.body.set_level(level);
                     }
                     res.map_err(|source| EngineError::Params { context: format!("projection {}", slot.name), source })
+                }
+                Target::Modulator(m) => {
+                    // Readers integrate one tonic level per interval: bring them to the change.
+                    for proj in self.projs.iter_mut().filter(|p| p.modulator == Some(m)) {
+                        proj.body.catch_up(s, &self.mods[m].trace, parallel);
+                    }
+                    let slot = &mut self.mods[m];
+                    slot.trace.set_tonic(c.values.get("tonic"));
+                    slot.gain = c.values.get("release_gain");
+                    Ok(())
                 }
                 Target::Field(i) => match self.pops[i].field.as_mut() {
                     Some(f) => f

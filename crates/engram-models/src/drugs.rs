@@ -22,6 +22,7 @@
 //! | `sch23390`    | dopamine D1/D5 receptors (antagonist) | protein pools | `nm_gain = 0` (`protein_pool`): the modulator no longer lowers `theta_pro` |
 //! | `scopolamine` | muscarinic acetylcholine receptors (antagonist) | synapses | `ach_suppression = 0` (`static`, STDP family; there also `ach_plasticity = 0`): acetylcholine no longer suppresses transmission or changes the learning rate |
 //! | `am251`       | cannabinoid CB1 receptors (antagonist/inverse agonist) | synapses | `cb1_gain = 0` (`ecb_stdp`): the postsynaptic endocannabinoid no longer lowers release probability, so post-before-pre tLTD is blocked; the postsynaptic tLTP is untouched |
+//! | `mg132`       | proteasome | synapses | `proteasome = 0` (`tagging_capture`): early LTP no longer decays by degradation, and the negative regulator made with the proteins is not cleared |
 //!
 //! The receptor antagonists remove the effect of a modulator bound to the
 //! model (`modulator = ...`); they name the receptor, so bind the modulator that
@@ -280,6 +281,19 @@ pub const DRUGS: &[Drug] = &[
         references: &[
             "Sjostrom PJ, Turrigiano GG, Nelson SB (2003) Neuron 39:641-654",
             "Nevian T, Sakmann B (2006) J Neurosci 26:11001-11013 (AM251 at 2 uM)",
+        ],
+        blocks: None,
+    },
+    // --- proteasome (issue 6; Fonseca et al. 2006) ---
+    Drug {
+        name: "mg132",
+        target: DrugTarget::Synapses,
+        effects: &[Effect { model: "tagging_capture", sets: &[("proteasome", 0.0)] }],
+        effect: "MG132 (Z-Leu-Leu-Leu-al), proteasome inhibitor: proteasome-dependent degradation blocked; alone it impairs late LTP, with a protein-synthesis inhibitor late LTP is restored (synthesis and degradation must balance)",
+        concentration: "about 10 uM",
+        references: &[
+            "Fonseca R, Vabulas RM, Hartl FU, Bonhoeffer T, Nagerl UV (2006) Neuron 52:239-245",
+            "Dong C, Upadhya SC, Ding L, Smith TK, Hegde AN (2008) Learn Mem 15:335-347",
         ],
         blocks: None,
     },

@@ -616,6 +616,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
 
     // Modulators: one field per (region, modulator), with their releases.
     let mut mod_index: HashMap<(String, String), usize> = HashMap::new();
+    let mut mod_values: Vec<ParamValues> = vec![];
     let mut resolved_mods = vec![];
     let mut known_regions: Vec<&str> = pop_regions.iter().flatten().map(String::as_str).collect();
     known_regions.sort();
@@ -650,6 +651,8 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let m = sim
             .add_modulator(ModulatorSpec { name: format!("{region}.{mname}"), modulator: mname.clone(), tonic, tau_ms: tau })
             .map_err(|e| cx.err(md_span.clone(), e.to_string(), None))?;
+        // The values an intervention starts from (engram_core::modulator::INFO).
+        mod_values.push(engram_core::modulator::INFO.resolve([("tonic", tonic)]).map_err(|e| cx.core_err(md_span.clone(), &what, e))?);
         for (ri, rl) in md.release.iter().enumerate() {
             let rl_span = span(rl);
             let rl = rl.get_ref();
@@ -1102,7 +1105,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
     }
 
     // Interventions: per target, piecewise-constant parameter values.
-    // Target kinds: 0 population, 1 projection, 2 protein field.
+    // Target kinds: 0 population, 1 projection, 2 protein field, 3 modulator field.
     let mut windows: BTreeMap<(u8, usize), Vec<Window>> = BTreeMap::new();
     let mut resolved_interventions = vec![];
     for iv in &file.intervention {
@@ -1140,11 +1143,26 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let i = pop_index.get(n).copied().ok_or_else(|| cx.err(span(&iv.target), format!("{what}: no population named {n:?}"), None))?;
                 (2u8, i)
             }
+            Some(("modulator", rest)) => {
+                let Some((region, mname)) = rest.split_once('.') else {
+                    return Err(cx.err(span(&iv.target), format!("{what}: cannot read modulator target {t:?}"), "\"modulator.REGION.NAME\", like \"modulator.vta.dopamine\"".to_string()));
+                };
+                let i = mod_index.get(&(region.to_string(), mname.to_string())).copied().ok_or_else(|| {
+                    let mut known: Vec<String> = mod_index.keys().map(|(r, n)| format!("modulator.{r}.{n}")).collect();
+                    known.sort();
+                    let accepted = if known.is_empty() { "a [[modulator]] table for that region and name".to_string() } else { format!("one of: {}", known.join(", ")) };
+                    cx.err(span(&iv.target), format!("{what}: no modulator {mname:?} in region {region:?}"), accepted)
+                })?;
+                if let Some(d) = &iv.drug {
+                    return Err(cx.err(span(d), format!("{what}: drugs act on populations and projections, not on modulator fields"), "set = { tonic = ..., release_gain = ... }".to_string()));
+                }
+                (3u8, i)
+            }
             _ => {
                 return Err(cx.err(
                     span(&iv.target),
                     format!("{what}: cannot read target {t:?}"),
-                    "\"population.NAME\", \"projection.NAME\" or \"proteins.NAME\"".to_string(),
+                    "\"population.NAME\", \"projection.NAME\", \"proteins.NAME\" or \"modulator.REGION.NAME\"".to_string(),
                 ))
             }
         };
@@ -1167,6 +1185,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let (v, i, d) = &proj_values[key.1];
                 (v.clone(), *i, *d)
             }
+            3 => (mod_values[key.1].clone(), &engram_core::modulator::INFO, Dimension::Dimensionless),
             _ => match sim.field(key.1) {
                 Some(f) => (f.values().clone(), f.info(), Dimension::Weight),
                 None => return Err(cx.err(span(&iv.target), format!("{what}: population {:?} has no protein pools", t.split_once('.').map_or("", |x| x.1)), "give the population `proteins = { model = \"protein_pool\" }`".to_string())),
@@ -1232,6 +1251,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let (v, inf, _) = &proj_values[i];
                 (v.clone(), *inf)
             }
+            3 => (mod_values[i].clone(), &engram_core::modulator::INFO),
             _ => {
                 let f = sim.field(i).expect("checked above");
                 (f.values().clone(), f.info())
@@ -1258,6 +1278,8 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let check = match kind {
                     0 => catalogue::with_neuron(info.name, CheckParams(&v)),
                     1 => catalogue::with_synapse(info.name, CheckParams(&v)),
+                    // A modulator's two parameters are independent (each checked by its bound).
+                    3 => None,
                     _ => catalogue::with_field(info.name, CheckParams(&v)),
                 };
                 if let (Some(Err(e)), Some((name, set_span))) = (check, last_active) {
@@ -1266,6 +1288,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 let target = match kind {
                     0 => Target::Population(i),
                     1 => Target::Projection(i),
+                    3 => Target::Modulator(i),
                     _ => Target::Field(i),
                 };
                 sim.add_change(Change { at: b, target, values: v.clone() });

@@ -517,7 +517,7 @@ fn cases() -> Vec<Case> {
         ))
             .at(57, 10)
             .msg("intervention drug: cannot read target \"post\"")
-            .accepts("\"population.NAME\", \"projection.NAME\" or \"proteins.NAME\""),
+            .accepts("\"population.NAME\", \"projection.NAME\", \"proteins.NAME\" or \"modulator.REGION.NAME\""),
         case("intervention_ends_before_it_starts", Append(
             "\n[[intervention]]\nname = \"drug\"\ntarget = \"projection.S1\"\nset = { lambda = 0 }\nfrom = \"0.5 s\"\nto = \"0.2 s\"\n",
         ))
@@ -622,6 +622,42 @@ region = "ca1"
             .at(60, 9)
             .msg("tonic: \"2 uM\" has a unit")
             .accepts("a plain number"),
+        case("issue6_intervention_on_an_unknown_modulator", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[intervention]]\nname = \"lesion\"\ntarget = \"modulator.ca1.dopamin\"\nfrom = \"0 ms\"\nset = { release_gain = 0 }\n")]))
+            .at(63, 10)
+            .msg("intervention lesion: no modulator \"dopamin\" in region \"ca1\"")
+            .accepts("one of: modulator.ca1.dopamine"),
+        case("issue6_intervention_unknown_modulator_parameter", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[intervention]]\nname = \"lesion\"\ntarget = \"modulator.ca1.dopamine\"\nfrom = \"0 ms\"\nset = { gain = 0 }\n")]))
+            .at(65, 9)
+            .msg("unknown parameter \"gain\" for model modulator")
+            .accepts("one of: tonic, release_gain"),
+        case("issue6_intervention_negative_release_gain", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[intervention]]\nname = \"lesion\"\ntarget = \"modulator.ca1.dopamine\"\nfrom = \"0 ms\"\nset = { release_gain = -1 }\n")]))
+            .at(65, 24)
+            .msg("release_gain")
+            .accepts(">= 0"),
+        case("issue6_drug_on_a_modulator", ReplaceAll(&[(r#"name = "post"
+size = 1
+"#, r#"name = "post"
+size = 1
+region = "ca1"
+"#), ("source = \"test\"\n", "source = \"test\"\n\n[[modulator]]\nregion = \"ca1\"\nname = \"dopamine\"\ntau = \"200 ms\"\n\n[[intervention]]\nname = \"lesion\"\ntarget = \"modulator.ca1.dopamine\"\nfrom = \"0 ms\"\ndrug = \"sch23390\"\n")]))
+            .at(65, 8)
+            .msg("drugs act on populations and projections, not on modulator fields")
+            .accepts("release_gain"),
         case("issue6_release_without_source", ReplaceAll(&[(r#"name = "post"
 size = 1
 "#, r#"name = "post"

@@ -448,3 +448,54 @@ fn issue6_set_changes_a_modulator_by_position() {
     let ach = data.iter().find(|d| d.name == "ach").unwrap();
     assert!(ach.values.iter().all(|&v| v == 0.5));
 }
+
+/// An intervention on the dopamine field of `LEVELS` from 200 ms to 500 ms sets
+/// the tonic level to 0.4 and the release gain to 0: the releases at 250 ms and
+/// 402 ms are lost, the one at 100 ms decays on as before, and the tonic level
+/// is 0.4 after 200 ms up to and including 500 ms (a change at a step holds from
+/// that step on, so the level sampled at its own stamp is the previous one).
+/// Stepped and fast-forwarded runs give the same closed form.
+#[test]
+fn issue6_intervention_sets_tonic_level_and_blocks_releases() {
+    let text = format!(
+        "{LEVELS}\n[[intervention]]\nname = \"vta_lesion\"\ntarget = \"modulator.striatum.dopamine\"\nfrom = \"200 ms\"\nto = \"500 ms\"\nset = {{ tonic = 0.4, release_gain = 0 }}\n"
+    );
+    let releases = [(100.0, 1.0), (600.0, 0.05), (700.0, 0.05)];
+    for ff in ["false", "true"] {
+        let p = run(&text, &[&format!("simulation.fast_forward={ff}")]);
+        let data = collect(&p);
+        let da = data.iter().find(|d| d.name == "da").unwrap();
+        assert_eq!(da.times_ms.len(), 1001);
+        for (t, v) in da.times_ms.iter().zip(&da.values) {
+            let tonic = if *t > 200.0 + 1e-9 && *t <= 500.0 + 1e-9 { 0.4 } else { 0.1 };
+            let want: f64 = tonic + releases.iter().filter(|r| r.0 <= t + 1e-9).map(|r| r.1 * (-(t - r.0) / 50.0).exp()).sum::<f64>();
+            assert!((v - want).abs() <= 1e-12, "fast_forward = {ff}, t = {t} ms: level {v} vs {want}");
+        }
+    }
+}
+
+/// `PAIRING` with a tonic dopamine level of 0.002 from 300 ms to 500 ms: the
+/// weight gains, besides the release's integral, exactly ∫ c(t)·0.002 dt over
+/// that window, c(t) = exp(−6/20)·exp(−(t − 106 ms)/1000 ms), so the synapse
+/// integrated the old level up to the change and the new one after it. With the
+/// release gain at 0 over the release, the weight does not move.
+#[test]
+fn issue6_modulated_weight_follows_an_intervened_tonic_level() {
+    let text = format!(
+        "{PAIRING}\n[[intervention]]\nname = \"tonic\"\ntarget = \"modulator.striatum.dopamine\"\nfrom = \"300 ms\"\nto = \"500 ms\"\nset = {{ tonic = 0.002 }}\n"
+    );
+    let p = run(&text, &[]);
+    let w = summarize(&p, &collect(&p)).readouts[0].value;
+    let c200 = (-6.0f64 / 20.0).exp() * (-94.0f64 / 1000.0).exp();
+    let tau_s = 1000.0 * 200.0 / 1200.0;
+    let release = c200 * 0.005 * tau_s * (1.0 - (-9800.0 / tau_s).exp());
+    let tonic = 0.002 * (-0.3f64).exp() * 1000.0 * ((-194.0f64 / 1000.0).exp() - (-394.0f64 / 1000.0).exp());
+    let want = 50.0 + release + tonic;
+    assert!((w - want).abs() <= 1e-10 * want, "weight {w} vs {want}");
+
+    let blocked = format!(
+        "{PAIRING}\n[[intervention]]\nname = \"release_blocker\"\ntarget = \"modulator.striatum.dopamine\"\nfrom = \"150 ms\"\nto = \"250 ms\"\nset = {{ release_gain = 0 }}\n"
+    );
+    let p = run(&blocked, &[]);
+    assert_eq!(summarize(&p, &collect(&p)).readouts[0].value, 50.0);
+}

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! calcium:  dc/dt = -c/tau_c ;  c += c_pre at t_pre + t_c_delay ;  c += c_post at t_post
-//! early:    tau_h dh/dt = 0.1 (h0 - h) + gamma_p (h_max - h) H(c - theta_p) - gamma_d h H(c - theta_d)
+//! early:    tau_h dh/dt = 0.1 a (h0 - h) + gamma_p (h_max - h) H(c - theta_p) - gamma_d h H(c - theta_d)
 //!                         + sigma_pl sqrt(tau_h (H(c - theta_p) + H(c - theta_d))) xi(t)
 //! tags:     LTP tag while h - h0 > theta_tag ;  LTD tag while h0 - h > theta_tag
 //! late:     tau_z dz/dt = p_ltp (z_max - z) [LTP tag] - p_ltd (z - z_min) [LTD tag]
@@ -21,10 +21,37 @@
 //! or protein synthesis stopping). Each synapse draws its noise from its own
 //! counter-based stream, so results do not depend on threads.
 //!
+//! **Synthesis and degradation (proteasome).** `a = proteasome` is the
+//! proteasome activity (1 by default, 0 under MG132). Two processes depend on it
+//! (Fonseca, Vabulas, Hartl, Bonhoeffer & Nägerl 2006; the positive and negative
+//! plasticity proteins of Smolen, Baxter & Byrne 2018):
+//!
+//! ```text
+//! early potentiation decays by degradation:   the 0.1 (h0 - h) term above carries the factor a
+//! undegraded negative regulator reverses it:  dh/dt = -(1 - a) p_ltp (h - h0) / tau_neg
+//! ```
+//!
+//! The negative regulator (an LTP-suppressing protein made with the PRPs, e.g.
+//! the translational repressors that accumulate under proteasome inhibition,
+//! Dong et al. 2008, 2014) is made in proportion to the neuron's proteins and
+//! normally cleared at once by the proteasome; it is not a state of its own.
+//! The reversal is applied at each slow tick in closed form with the interval's
+//! protein integral, `h - h0 <- (h - h0) exp(-(1 - a) ∫p_ltp dt / tau_neg)`. So
+//! blocking degradation alone lets the proteins made after a tetanus reverse the
+//! early phase before it is consolidated (late LTP impaired); blocking synthesis
+//! alone (anisomycin, on `protein_pool`) leaves nothing to capture; blocking both
+//! leaves no regulator and no decay, and once the drugs are washed out the tag and
+//! the synthesis drive are still there and consolidation goes ahead: the result
+//! of Fonseca et al. follows from the balance, not from a rule for the drugs.
+//! With `a = 1` none of this changes anything. While `a < 1` a synapse away from
+//! h0 is not quiet (the reversal follows the protein level, which the tag and
+//! drive predictions of fast-forward do not know), so the engine steps.
+//!
 //! Interventions act through parameters: `tag_block = 1` (no tags can be set),
 //! `zip = 1` (the late weight decays to 0 with `tau_zip`, as after ZIP/PKMζ
 //! inhibition), `c_pre = 0` (NMDA receptor block, APV); protein synthesis is
-//! blocked on the neuron's `protein_pool` (anisomycin: `alpha = 0`).
+//! blocked on the neuron's `protein_pool` (anisomycin: `alpha = 0`);
+//! `proteasome = 0` blocks degradation (MG132, above).
 //!
 //! **Noradrenaline (β-adrenergic receptors).** When the protocol binds a
 //! modulator of the target's region (`modulator = "noradrenaline"` on the
@@ -66,6 +93,8 @@
 //! | tau_zip    | ms   | 3600000  | decay of z while maintenance is blocked |
 //! | beta_gain  | 1    | 0        | fraction of theta_p − theta_d removed at full β-adrenergic occupancy |
 //! | K_beta     | 1    | 1        | modulator level at half occupancy |
+//! | proteasome | 1    | 1        | proteasome activity a (0: degradation blocked, MG132) |
+//! | tau_neg    | ms   | 600000   | reversal of early LTP per unit protein by the undegraded negative regulator |
 //!
 //! The initial early weight is the projection's `weight` (normally `h0`); z starts at 0.
 //!
@@ -74,7 +103,11 @@
 //! 4:275, doi:10.1038/s42003-021-01778-y (parameters, Table 1); Graupner M, Brunel N
 //! (2012) PNAS 109:3991 (calcium rule); Frey U, Morris RGM (1997) Nature 385:533;
 //! Pastalkova E et al. (2006) Science 313:1141 (ZIP); Thomas MJ, Moody TD,
-//! Makhinson M, O'Dell TJ (1996) Neuron 17:475 (β-adrenergic LTP threshold).
+//! Makhinson M, O'Dell TJ (1996) Neuron 17:475 (β-adrenergic LTP threshold);
+//! Fonseca R, Vabulas RM, Hartl FU, Bonhoeffer T, Nägerl UV (2006) Neuron 52:239
+//! (synthesis/degradation balance); Smolen P, Baxter DA, Byrne JH (2018)
+//! arXiv:1808.06578 (positive and negative regulator proteins); Dong C et al.
+//! (2008) Learn Mem 15:335 (proteasome inhibition and L-LTP).
 
 use engram_core::model::{PostSpike, PreSpike, SlowTick, SynapseModel};
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues, StateVar};
@@ -107,6 +140,9 @@ pub struct Params {
     pub late: LatePhase,
     pub beta_gain: f64,
     pub k_beta: f64,
+    /// Proteasome activity a (1 normal, 0 blocked).
+    pub proteasome: f64,
+    pub tau_neg: f64,
 }
 
 /// The late phase shared by the tagging-and-capture synapses (this one and
@@ -202,6 +238,8 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "tau_zip", dim: Time, default: 3_600_000.0, bound: Bound::Positive, doc: "decay time constant of z while maintenance is blocked" },
     FieldSpec { name: "beta_gain", dim: Dimensionless, default: 0.0, bound: Bound::Closed(0.0, 1.0), doc: "with a bound modulator (noradrenaline): fraction of theta_p - theta_d removed at full beta-adrenergic occupancy (0 = no effect; propranolol sets 0)" },
     FieldSpec { name: "K_beta", dim: Dimensionless, default: 1.0, bound: Bound::Positive, doc: "modulator level at half beta-adrenergic occupancy" },
+    FieldSpec { name: "proteasome", dim: Dimensionless, default: 1.0, bound: Bound::Closed(0.0, 1.0), doc: "proteasome activity a: scales the decay of the early phase; 1 - a is the share of the negative regulator left undegraded (0 = degradation blocked, MG132)" },
+    FieldSpec { name: "tau_neg", dim: Time, default: 600_000.0, bound: Bound::Positive, doc: "reversal time of the early phase per unit protein by the undegraded negative regulator (acts only while proteasome < 1)" },
 ];
 
 const SYN_VARS: &[StateVar] = &[
@@ -247,13 +285,19 @@ impl TaggingCapture {
             let l = end - start;
             if l > 0.0 {
                 let (pp, dd) = (pot as u8 as f64, dep as u8 as f64);
-                let a = 0.1 * p.h0 + p.gamma_p * p.h_max * pp;
-                let b = 0.1 + p.gamma_p * pp + p.gamma_d * dd;
-                let h_inf = a / b;
-                let e = (-b * l / p.tau_h).exp();
-                s.h = h_inf + (s.h - h_inf) * e;
+                let r = Self::relax_rate(p);
+                let a = r * p.h0 + p.gamma_p * p.h_max * pp;
+                let b = r + p.gamma_p * pp + p.gamma_d * dd;
+                let var = if b > 0.0 {
+                    let h_inf = a / b;
+                    let e = (-b * l / p.tau_h).exp();
+                    s.h = h_inf + (s.h - h_inf) * e;
+                    p.sigma_pl * p.sigma_pl * (pp + dd) / (2.0 * b) * (1.0 - e * e)
+                } else {
+                    // No decay and no calcium-driven drift (degradation blocked, rates 0): h holds.
+                    p.sigma_pl * p.sigma_pl * (pp + dd) * l / p.tau_h
+                };
                 if p.sigma_pl > 0.0 && (pot || dep) {
-                    let var = p.sigma_pl * p.sigma_pl * (pp + dd) / (2.0 * b) * (1.0 - e * e);
                     s.h += var.sqrt() * Self::normal(s);
                 }
                 start = end;
@@ -275,9 +319,15 @@ impl TaggingCapture {
         Self::segment(p, s, t - s.t);
     }
 
-    /// Time constant of h in quiet conditions.
+    /// Relaxation rate of h toward h0 in units of 1/tau_h: 0.1, scaled by the
+    /// proteasome activity (0.1 · 1 is exactly 0.1, so a = 1 changes no bit).
+    fn relax_rate(p: &Params) -> f64 {
+        0.1 * p.proteasome
+    }
+
+    /// Time constant of h in quiet conditions (infinite while degradation is blocked).
     fn tau_quiet(p: &Params) -> f64 {
-        p.tau_h / 0.1
+        p.tau_h / Self::relax_rate(p)
     }
 }
 
@@ -291,13 +341,15 @@ impl SynapseModel for TaggingCapture {
         kind: ModelKind::Synapse,
         summary: "Synaptic tagging and capture: calcium-based early phase, LTP/LTD tags, capture of neuron-wide proteins, late phase (Li et al. 2016; Luboeinski & Tetzlaff 2021).",
         equations: "dc/dt = -c/tau_c;  c += c_pre at t_pre + t_c_delay;  c += c_post at t_post
-tau_h dh/dt = 0.1 (h0 - h) + gamma_p (h_max - h) H(c - theta_p) - gamma_d h H(c - theta_d)
+tau_h dh/dt = 0.1 a (h0 - h) + gamma_p (h_max - h) H(c - theta_p) - gamma_d h H(c - theta_d)
               + sigma_pl sqrt(tau_h (H(c - theta_p) + H(c - theta_d))) xi(t)
 LTP tag while h - h0 > theta_tag;  LTD tag while h0 - h > theta_tag   (none if tag_block = 1)
 tau_z dz/dt = p_ltp (z_max - z) [LTP tag] - p_ltd (z - z_min) [LTD tag]   (p: protein_pool)
 zip = 1: additionally dz/dt = -z/tau_zip
 bound modulator (modulator = \"noradrenaline\"), level L sampled at each slow tick:
     theta_p -> theta_d + (theta_p - theta_d) (1 - beta_gain L/(L + K_beta))
+a = proteasome (1; MG132: 0); undegraded negative regulator, at each slow tick:
+    h - h0 <- (h - h0) exp(-(1 - a) integral(p_ltp dt) / tau_neg)
 transmitted efficacy w = h + h0 z
 fast state exact between events (closed-form threshold crossings, exact OU noise steps);
 slow state on the slow clock, or in closed form to the next switch while quiet",
@@ -310,6 +362,9 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
             "Frey U, Morris RGM (1997) Synaptic tagging and long-term potentiation. Nature 385:533-536",
             "Pastalkova E et al. (2006) Storage of spatial information by the maintenance mechanism of LTP. Science 313:1141-1144",
             "Thomas MJ, Moody TD, Makhinson M, O'Dell TJ (1996) Activity-dependent beta-adrenergic modulation of low frequency stimulation induced LTP in the hippocampal CA1 region. Neuron 17:475-482",
+            "Fonseca R, Vabulas RM, Hartl FU, Bonhoeffer T, Nagerl UV (2006) A balance of protein synthesis and proteasome-dependent degradation determines the maintenance of LTP. Neuron 52:239-245",
+            "Smolen P, Baxter DA, Byrne JH (2018) Paradoxical LTP maintenance with inhibition of protein synthesis and the proteasome suggests a novel protein synthesis requirement for early LTP reversal. arXiv:1808.06578",
+            "Dong C, Upadhya SC, Ding L, Smith TK, Hegde AN (2008) Proteasome inhibition enhances the induction and impairs the maintenance of late-phase long-term potentiation. Learn Mem 15:335-347",
         ],
     };
     const SYN_VARS: &'static [StateVar] = SYN_VARS;
@@ -334,6 +389,8 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
             late: LatePhase::from_values(v)?,
             beta_gain: v.get("beta_gain"),
             k_beta: v.get("K_beta"),
+            proteasome: v.get("proteasome"),
+            tau_neg: v.get("tau_neg"),
         };
         if p.theta_p <= p.theta_d {
             return Err(CoreError::Inconsistent(format!(
@@ -404,12 +461,22 @@ slow state on the slow clock, or in closed form to the next switch while quiet",
     }
 
     fn slow_apply(p: &Params, syn: &mut Syn, w: &mut f64, cx: &SlowTick) {
+        if p.proteasome < 1.0 {
+            // The undegraded negative regulator reverses the early phase (see the module docs).
+            Self::advance_to(p, syn, cx.t0_ms + cx.dt_ms);
+            let k = (1.0 - p.proteasome) * cx.protein_integral[0] / p.tau_neg;
+            syn.h = p.h0 + (syn.h - p.h0) * (-k).exp();
+        }
         syn.z = p.late.capture(syn.z, syn.tags, cx);
         *w = Self::efficacy(p, syn);
     }
 
     fn next_switch_ms(p: &Params, syn: &Syn, t_ms: f64) -> f64 {
         if syn.n_pending > 0 || syn.c >= p.theta_d {
+            return 0.0;
+        }
+        if p.proteasome < 1.0 && syn.h != p.h0 {
+            // The reversal follows the protein level, unknown here: step (see the module docs).
             return 0.0;
         }
         if p.late.tag_block {
@@ -521,5 +588,57 @@ mod tests {
         assert_eq!(TaggingCapture::at_level(&p, -1.0), p);
         let off = params(false);
         assert_eq!(TaggingCapture::at_level(&off, 5.0), off);
+    }
+
+    fn proteasome(a: f64) -> Params {
+        let v = TaggingCapture::INFO.resolve([("sigma_pl", 0.0), ("proteasome", a)]).unwrap();
+        TaggingCapture::params(&v).unwrap()
+    }
+
+    fn tick(integral: f64) -> SlowTick {
+        SlowTick { t0_ms: 0.0, dt_ms: 3_600_000.0, protein: [0.5, 0.5], protein_integral: [integral, integral] }
+    }
+
+    /// Fonseca et al. 2006: with degradation blocked (a = 0) a potentiated h
+    /// does not decay while no protein is made, and proteins made reverse it as
+    /// exp(-∫p dt / tau_neg); with a = 1 the regulator never acts and h decays as before.
+    #[test]
+    fn issue6_blocked_degradation_holds_early_ltp_and_lets_proteins_reverse_it() {
+        let blocked = proteasome(0.0);
+        let mut w = 0.0;
+        let mut s = TaggingCapture::init(&blocked, blocked.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&blocked, &mut s, &mut w, &tick(0.0));
+        assert_eq!(s.h, blocked.h0 + 3.0, "no synthesis, no degradation: h holds");
+        assert_eq!(TaggingCapture::next_switch_ms(&blocked, &s, s.t), 0.0, "not quiet while a < 1 away from h0");
+        let mut r = TaggingCapture::init(&blocked, blocked.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&blocked, &mut r, &mut w, &tick(1_200_000.0));
+        assert!((r.h - (blocked.h0 + 3.0 * (-2.0f64).exp())).abs() < 1e-12, "{}", r.h);
+        // Half activity: half the decay rate and half the regulator.
+        let half = proteasome(0.5);
+        let mut q = TaggingCapture::init(&half, half.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&half, &mut q, &mut w, &tick(1_200_000.0));
+        let want = half.h0 + 3.0 * (-0.05 * 3_600_000.0 / half.tau_h).exp() * (-1.0f64).exp();
+        assert!((q.h - want).abs() < 1e-12, "{} vs {want}", q.h);
+        // Normal activity: proteins do not reverse the early phase.
+        let normal = proteasome(1.0);
+        let mut n = TaggingCapture::init(&normal, normal.h0 + 3.0).unwrap();
+        TaggingCapture::slow_apply(&normal, &mut n, &mut w, &tick(1_200_000.0));
+        assert_eq!(n.h, normal.h0 + 3.0, "slow_apply leaves h alone at a = 1");
+        assert_eq!(normal, params(false), "proteasome = 1 is the default");
+    }
+
+    /// With degradation blocked and both rates 0 (b = 0 in the pieces) h holds
+    /// exactly and the noise variance is its b -> 0 limit, finite.
+    #[test]
+    fn issue6_no_relaxation_at_all_is_finite() {
+        let v = TaggingCapture::INFO.resolve([("proteasome", 0.0), ("gamma_p", 0.0), ("gamma_d", 0.0)]).unwrap();
+        let p = TaggingCapture::params(&v).unwrap();
+        let mut s = TaggingCapture::init(&p, p.h0 + 1.0).unwrap();
+        s.c = 10.0;
+        TaggingCapture::advance_to(&p, &mut s, 500.0);
+        assert!(s.h.is_finite());
+        let mut quiet = TaggingCapture::init(&p, p.h0 + 1.0).unwrap();
+        TaggingCapture::advance_to(&p, &mut quiet, 3_600_000.0);
+        assert_eq!(quiet.h, p.h0 + 1.0);
     }
 }
