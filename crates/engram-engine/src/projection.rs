@@ -432,7 +432,9 @@ impl<S: SynapseModel> Projection<S> {
         let per_synapse = size_of::<u16>() + delay + weight + size_of::<S::Syn>() + by_post;
         let per_post = size_of::<PostHistory>() + by_post;
         let per_shard = (n_pre + 1) * size_of::<u32>() + size_of::<u16>() + size_of::<f64>();
-        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post) as f64;
+        // Per-row presynaptic state (K+ and t_last of the STDP rules), once per pre neuron.
+        let rows = n_pre * size_of::<S::Row>();
+        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post + rows) as f64;
         let scratch = if explicit {
             // The pairs, the specs made from them, and the stable sort's buffer (half the specs).
             synapses * (size_of::<(u32, u32)>() as f64 + 1.5 * size_of::<SynapseSpec>() as f64)
