@@ -254,8 +254,17 @@ L=['''# Sjöström et al. 2001, random firing, with the Graupner & Brunel 2012
 # The 1 Hz point is held to the data (+- 1 SEM). At 20, 35 and 50 Hz the
 # expectations check the model against its own analytic prediction (+-4 %%,
 # relative; one draw of 75 random pairs, not the average over draws), not
-# against the data. (Deperrois & Graupner 2020, PLoS Comput Biol, add
-# short-term depression of the presynaptic calcium to reach these data.)
+# against the data.
+# The protocol is not the cause: with independent Poisson trains at f, or with
+# the regular experiments' schedule (5 pairs, 15 times every 10 s) and random
+# timing, the set also predicts no LTD at 20 Hz (+5 to +33 %%) and strong LTP
+# at 35 Hz (+40 to +52 %%) (validation/data/sjostrom2001_published_fits.json,
+# cortical_slices_random_protocol_variants). No published fit reaches all four
+# points: Deperrois & Graupner 2020 (presynaptic short-term depression, set
+# visual_cortex_std) were fitted to the regular pairs only and also predict
+# LTP at 20, 35 and 50 Hz (experiments/sjostrom2001_random_dg2020.toml);
+# Graupner, Wallisch & Ostojic 2016 (set visual_cortex_flat) reach 1, 20 and
+# 50 Hz but not 35 Hz (experiments/sjostrom2001_random_gwo2016.toml).
 ''' % (N, ', '.join('%+.0f %%' % (100*(r['relative_change']-1)) for r in ref[1:]), ', '.join('%+.0f +- %.0f %%' % (100*d['change'], 100*d['sem']) for d in data[1:])),
 '''
 [meta]

@@ -108,7 +108,7 @@
 //! | set                  | tau_ca [ms] | c_pre    | c_post   | theta_p  | gamma_d  | gamma_p  | tau [s]  | delay [ms] | U        | tau_rec [ms] | k | fitted to |
 //! |----------------------|-------------|----------|----------|----------|----------|----------|----------|------------|----------|--------------|---|-----------|
 //! | `visual_cortex_std`  | 38.3492083  | 3.99132241 | 1.12940834 | 1.63069609 | 111.320539 | 564.392975 | 299.8778 | 9.23545841 | 0.383753 | 148.9192 | 1 | Deperrois & Graupner 2020, Fig. 2A: regular pairs (5 pairs, 15 times every 10 s) |
-//! | `visual_cortex_flat` | 22.2721171  | 0.844990637 | 1.621379 | 2.00928899 | 137.758631 | 597.089216 | 520.761286 | 9.53708736 | 1 | 0 | 0 | Graupner, Wallisch & Ostojic 2016, linear calcium model: regular and random pairs |
+//! | `visual_cortex_flat` | 22.2721171  | 0.844990637 | 1.621379 | 2.00928899 | 137.758631 | 597.089216 | 520.761286 | 9.53708736 | 1 | 0 | 0 | Graupner, Wallisch & Ostojic 2016, linear calcium model (shown with the regular and the random data) |
 //!
 //! No published set reproduces all of the Sjöström et al. random-firing data
 //! within one SEM (see the headers of `experiments/sjostrom2001_random_*.toml`
@@ -618,7 +618,8 @@ pub const PARAMETER_SETS: &[ParameterSet] = &[
     // rho from 0.5, no short-term depression.
     ParameterSet {
         name: "visual_cortex_flat",
-        source: "Graupner, Wallisch & Ostojic 2016 (linear calcium model, fit to Sjöström et al. 2001)",
+        source:
+            "Graupner, Wallisch & Ostojic 2016 (linear calcium model, fit to Sjöström et al. 2001)",
         values: &[
             ("tau_ca", 22.272_117_1),
             ("c_pre", 0.844_990_637),
@@ -1451,6 +1452,10 @@ mod tests {
         let mut q = p.clone();
         q.cubic = 1e-300;
         GraupnerBrunel::advance_to(&q, &mut rk, t0 + 500.0);
-        assert!((rk.rho - expected).abs() < 1e-9, "RK4 {} vs {expected}", rk.rho);
+        assert!(
+            (rk.rho - expected).abs() < 1e-9,
+            "RK4 {} vs {expected}",
+            rk.rho
+        );
     }
 }
