@@ -816,7 +816,7 @@ impl SynapseModel for GraupnerBrunel {
     const INFO: ModelInfo = ModelInfo {
         name: "graupner_brunel",
         kind: ModelKind::Synapse,
-        summary: "Calcium-based bistable plasticity rule (Graupner & Brunel 2012): calcium thresholds for potentiation and depression, noisy bistable efficacy.",
+        summary: "Calcium-based bistable plasticity rule (Graupner & Brunel 2012): calcium thresholds for potentiation and depression, noisy bistable efficacy; optional presynaptic short-term depression of the calcium and flat potential (Deperrois & Graupner 2020).",
         equations: "dc/dt = -c/tau_ca;  c += c_pre U x (1 - k + k rho) at t_pre + delay (k = c_pre_weight);  c += c_post at t_post
 short-term depression: x = 1 - (1 - x_last (1 - U)) exp(-(t - t_last)/tau_rec) at each presynaptic
   jump (x = 1 at the first, and always when tau_rec = 0)
