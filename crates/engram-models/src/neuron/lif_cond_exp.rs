@@ -233,7 +233,7 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
     /// passes: the divisions and polynomial chains of a batch are independent
     /// and branch-free (so they overlap in the pipeline), the library `exp` is
     /// called only for a branch-free list of the neurons that need it, and the
-    /// refractory choice is a select. In COBA about a third of the neurons need
+    /// refractory choice is a select. In COBA about half of the neurons need
     /// the library `exp` on a given step, in no predictable order, so the
     /// per-neuron branch of `update` mispredicts often.
     #[allow(clippy::needless_range_loop)] // parallel arrays indexed in step
