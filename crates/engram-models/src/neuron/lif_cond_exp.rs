@@ -236,7 +236,8 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
     /// refractory choice is a select. In COBA about half of the neurons need
     /// the library `exp` on a given step, in no predictable order, so the
     /// per-neuron branch of `update` mispredicts often.
-    #[allow(clippy::needless_range_loop)] // parallel arrays indexed in step
+    // Parallel arrays indexed in step; `!(x < max)` sends NaN to the library exp, as `exp_neg` does.
+    #[allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
     fn update_block(
         p: &Params,
         d: &Derived,
