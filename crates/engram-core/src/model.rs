@@ -69,6 +69,31 @@ pub trait NeuronModel: Send + Sync + 'static {
     /// Advances one step. Input arriving this step is applied according to the
     /// model's documented order. Returns whether the neuron spiked.
     fn update(p: &Self::Params, d: &Self::Derived, s: &mut Self::State, input: &StepInput) -> bool;
+    /// Advances a block of neurons one step: neuron `i` gets input `exc[i]`,
+    /// `inh[i]`, `current[i]`; the consumed `exc` and `inh` entries are zeroed and
+    /// `base + i` of every neuron that spiked is pushed to `spikes` in ascending
+    /// order. Models may override it with a batched form of [`Self::update`]
+    /// (for instruction-level parallelism); it must give bit-identical results.
+    #[allow(clippy::too_many_arguments)]
+    fn update_block(
+        p: &Self::Params,
+        d: &Self::Derived,
+        states: &mut [Self::State],
+        exc: &mut [f64],
+        inh: &mut [f64],
+        current: &[f64],
+        base: u32,
+        spikes: &mut Vec<u32>,
+    ) {
+        for (i, s) in states.iter_mut().enumerate() {
+            let input = StepInput { exc: exc[i], inh: inh[i], current: current[i] };
+            exc[i] = 0.0;
+            inh[i] = 0.0;
+            if Self::update(p, d, s, &input) {
+                spikes.push(base + i as u32);
+            }
+        }
+    }
     /// Puts the neuron in its post-spike state (for imposed spikes).
     fn impose_spike(p: &Self::Params, d: &Self::Derived, s: &mut Self::State);
     /// Reads state variable number `var` (an index into `INFO.state_vars`).

@@ -4,7 +4,7 @@
 //! the engine holds it as `Box<dyn PopulationDyn>`, so there is one dynamic call
 //! per population per step, never one per neuron.
 
-use engram_core::model::{InputKind, NeuronModel, StepInput};
+use engram_core::model::{InputKind, NeuronModel};
 use engram_core::params::{ModelInfo, ParamValues};
 use engram_core::time::{Dt, Step};
 use engram_core::CoreError;
@@ -109,14 +109,7 @@ fn update_chunk<M: NeuronModel>(
     let n = states.len();
     debug_assert_eq!(exc.len(), n * slots);
     let (ex, ih) = (&mut exc[slot * n..(slot + 1) * n], &mut inh[slot * n..(slot + 1) * n]);
-    for (i, s) in states.iter_mut().enumerate() {
-        let input = StepInput { exc: ex[i], inh: ih[i], current: current[i] };
-        ex[i] = 0.0;
-        ih[i] = 0.0;
-        if M::update(p, d, s, &input) {
-            spikes.push(base + i as u32);
-        }
-    }
+    M::update_block(p, d, states, ex, ih, current, base, spikes);
 }
 
 impl<M: NeuronModel> PopulationDyn for Population<M> {

@@ -129,13 +129,24 @@ const STATE_VARS: &[StateVar] = &[
 /// function otherwise. This halves the cost of a neuron update.
 #[inline]
 fn exp_neg(x: f64) -> f64 {
-    if x < 0.125 {
-        let y = -x;
-        1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y / 362880.0))))))))
+    if x < EXP_POLY_MAX {
+        exp_poly(-x)
     } else {
         (-x).exp()
     }
 }
+
+/// Below this argument `exp_neg` uses the polynomial.
+const EXP_POLY_MAX: f64 = 0.125;
+
+/// The degree-9 Taylor polynomial of `exp(y)` (accurate for `|y| < 1/8`).
+#[inline(always)]
+fn exp_poly(y: f64) -> f64 {
+    1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (1.0 / 120.0 + y * (1.0 / 720.0 + y * (1.0 / 5040.0 + y * (1.0 / 40320.0 + y / 362880.0))))))))
+}
+
+/// Neurons per batch in `update_block` (scratch arrays stay in L1).
+const BATCH: usize = 32;
 
 
 impl NeuronModel for LifCondExp {
@@ -218,6 +229,75 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
         }
     }
 
+    /// The same arithmetic as [`Self::update`], bit for bit, reordered into
+    /// passes: the divisions and polynomial chains of a batch are independent
+    /// and branch-free (so they overlap in the pipeline), the library `exp` is
+    /// called only for a branch-free list of the neurons that need it, and the
+    /// refractory choice is a select. In COBA about half of the neurons need
+    /// the library `exp` on a given step, in no predictable order, so the
+    /// per-neuron branch of `update` mispredicts often.
+    // Parallel arrays indexed in step; `!(x < max)` sends NaN to the library exp, as `exp_neg` does.
+    #[allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+    fn update_block(
+        p: &Params,
+        d: &Derived,
+        states: &mut [State],
+        exc: &mut [f64],
+        inh: &mut [f64],
+        current: &[f64],
+        base: u32,
+        spikes: &mut Vec<u32>,
+    ) {
+        let n = states.len();
+        assert!(exc.len() == n && inh.len() == n && current.len() == n);
+        let leak_drive = p.g_l * p.e_l;
+        let mut start = 0;
+        while start < n {
+            let m = (n - start).min(BATCH);
+            let st = &mut states[start..start + m];
+            let (ex, ih, cur) = (&mut exc[start..start + m], &mut inh[start..start + m], &current[start..start + m]);
+            let mut v_inf = [0.0; BATCH];
+            let mut x = [0.0; BATCH];
+            let mut decay = [0.0; BATCH];
+            for i in 0..m {
+                let g_ex = st[i].g_ex * d.mean_ex;
+                let g_in = st[i].g_in * d.mean_in;
+                let g_tot = p.g_l + g_ex + g_in;
+                v_inf[i] = (leak_drive + g_ex * p.e_ex + g_in * p.e_in + p.i_e + cur[i]) / g_tot;
+                x[i] = g_tot * d.h_over_c;
+                decay[i] = exp_poly(-x[i]);
+            }
+            // Branch-free compaction of the neurons that need the library exp
+            // (`!(x < max)` as in `exp_neg`, NaN included; `&`, not `&&`, so
+            // that no branch is emitted).
+            let mut far = [0u8; BATCH];
+            let mut n_far = 0;
+            for i in 0..m {
+                far[n_far] = i as u8;
+                n_far += (!(x[i] < EXP_POLY_MAX) & (st[i].refractory == 0)) as usize;
+            }
+            for &i in &far[..n_far] {
+                let i = i as usize;
+                decay[i] = (-x[i]).exp();
+            }
+            for i in 0..m {
+                let s = &mut st[i];
+                let v_free = v_inf[i] + (s.v - v_inf[i]) * decay[i];
+                s.v = if s.refractory == 0 { v_free } else { s.v };
+                s.refractory = s.refractory.saturating_sub(1);
+                s.g_ex = s.g_ex * d.decay_ex + ex[i];
+                s.g_in = s.g_in * d.decay_in + ih[i];
+                ex[i] = 0.0;
+                ih[i] = 0.0;
+                if s.v >= p.v_th {
+                    Self::impose_spike(p, d, s);
+                    spikes.push(base + (start + i) as u32);
+                }
+            }
+            start += m;
+        }
+    }
+
     fn impose_spike(p: &Params, d: &Derived, s: &mut State) {
         s.refractory = d.refractory_steps;
         s.v = p.v_reset;
@@ -243,6 +323,46 @@ mod tests {
             let (a, b) = (exp_neg(x), (-x).exp());
             assert!(((a - b) / b).abs() < 5e-16, "x = {x}: {a} vs {b}");
         }
+    }
+
+    /// Issue 4: the batched update is the per-neuron update, bit for bit, over
+    /// states that take both exp branches, refractory periods and spikes.
+    #[test]
+    fn update_block_is_bit_identical_to_update() {
+        let p = LifCondExp::params(&LifCondExp::INFO.resolve([("V_init", -60.0), ("tau_syn_ex", 5.0), ("tau_syn_in", 10.0)]).unwrap()).unwrap();
+        let d = LifCondExp::derive(&p, Dt::from_ms(0.1).unwrap());
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut uniform = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let n = 77; // not a multiple of the batch
+        let mut a: Vec<State> = (0..n)
+            .map(|_| State { v: -75.0 + 30.0 * uniform(), g_ex: 60.0 * uniform(), g_in: 600.0 * uniform(), refractory: (uniform() * 3.0) as u32 })
+            .collect();
+        let mut b = a.clone();
+        let (mut far, mut spikes_total) = (0, 0);
+        for step in 0..200 {
+            let exc: Vec<f64> = (0..n).map(|_| if uniform() < 0.2 { 6.0 } else { 0.0 }).collect();
+            let inh: Vec<f64> = (0..n).map(|_| if uniform() < 0.1 { 67.0 } else { 0.0 }).collect();
+            let current: Vec<f64> = (0..n).map(|_| if step % 20 < 5 { 3000.0 * uniform() } else { 0.0 }).collect();
+            let mut spikes_a = vec![];
+            for (i, s) in a.iter_mut().enumerate() {
+                far += (s.refractory == 0 && (p.g_l + s.g_ex * d.mean_ex + s.g_in * d.mean_in) * d.h_over_c >= EXP_POLY_MAX) as usize;
+                if LifCondExp::update(&p, &d, s, &StepInput { exc: exc[i], inh: inh[i], current: current[i] }) {
+                    spikes_a.push(i as u32 + 5);
+                }
+            }
+            let (mut ex, mut ih, mut spikes_b) = (exc.clone(), inh.clone(), vec![]);
+            LifCondExp::update_block(&p, &d, &mut b, &mut ex, &mut ih, &current, 5, &mut spikes_b);
+            assert_eq!(spikes_a, spikes_b, "step {step}");
+            assert!(ex.iter().chain(&ih).all(|&x| x == 0.0));
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!((x.v.to_bits(), x.g_ex.to_bits(), x.g_in.to_bits(), x.refractory), (y.v.to_bits(), y.g_ex.to_bits(), y.g_in.to_bits(), y.refractory));
+            }
+            spikes_total += spikes_a.len();
+        }
+        assert!(far > 1000 && spikes_total > 20, "both branches exercised: {far} library exps, {spikes_total} spikes");
     }
 
     #[test]
