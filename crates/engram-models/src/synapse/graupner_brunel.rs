@@ -1277,6 +1277,29 @@ mod tests {
         assert!(parameter_set("cortical slices").is_none());
     }
 
+    /// The tables of parameter sets in `engram describe` are written by hand:
+    /// every number in a set's row must be one of that set's values (tau in s,
+    /// the sets in ms), so the printed table cannot drift from the data.
+    #[test]
+    fn described_parameter_set_tables_match_the_sets() {
+        for set in PARAMETER_SETS {
+            let row = GraupnerBrunel::INFO
+                .equations
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(set.name))
+                .unwrap_or_else(|| panic!("{}: no row in the described table", set.name));
+            let numbers: Vec<f64> = row.split_whitespace().skip(1).map(|x| x.parse().unwrap()).collect();
+            assert!(numbers.len() >= 10, "{}: {row}", set.name);
+            for x in numbers {
+                let known = set.values.iter().any(|&(name, v)| {
+                    let shown = if name == "tau" { v / 1000.0 } else { v };
+                    (shown - x).abs() <= 1e-9 * x.abs().max(1.0)
+                });
+                assert!(known, "{}: {x} in the described row is not a value of the set", set.name);
+            }
+        }
+    }
+
     /// rho_star must lie strictly inside (0, 1): a typed error, no panic.
     #[test]
     fn rho_star_at_the_boundary_is_refused() {
