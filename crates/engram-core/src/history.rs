@@ -44,7 +44,7 @@ pub struct PostHistory {
     last_reads: u32,
     n_incoming: u32,
     /// [`PostHistory::k_minus_memo`]: the last `t` asked and its answer
-    /// (`memo_t` = `i64::MIN`: none). Synapses onto one neuron read the trace at the same
+    /// (`memo_t` = [`NONE`]: none). Synapses onto one neuron read the trace at the same
     /// `t` when spikes of several presynaptic neurons arrive in one step.
     memo_t: i64,
     memo_k: f64,
@@ -59,7 +59,7 @@ impl Default for PostHistory {
             prev: NONE,
             last_reads: 0,
             n_incoming: 0,
-            memo_t: i64::MIN,
+            memo_t: NONE,
             memo_k: 0.0,
         }
     }
@@ -101,7 +101,7 @@ impl PostHistory {
     /// the decay function changes, e.g. a new `tau_minus`).
     #[inline]
     pub fn forget_memo(&mut self) {
-        self.memo_t = i64::MIN;
+        self.memo_t = NONE;
     }
 
     /// Calls `f(stamp)` for every archived spike with `after < stamp <= upto`,

@@ -281,16 +281,12 @@ impl<S: SynapseModel> Projection<S> {
                 let n = rest.partition_point(|s| s.post < hi);
                 let (mine, tail) = rest.split_at(n);
                 rest = tail;
-                let mut row = vec![0u32; n_pre + 1];
+                let row = offsets(n_pre, mine.iter().map(|s| s.pre as usize));
                 let mut incoming = vec![0u32; (hi - lo) as usize];
                 let mut syn = Vec::with_capacity(n);
                 for s in mine {
-                    row[s.pre as usize + 1] += 1;
                     incoming[(s.post - lo) as usize] += 1;
                     syn.push(S::init(params, s.weight)?);
-                }
-                for j in 0..n_pre {
-                    row[j + 1] += row[j];
                 }
                 let post = mine.iter().map(|s| (s.post - lo) as u16).collect();
                 let delay = mine.iter().map(|s| s.delay).collect();
@@ -326,13 +322,7 @@ impl<S: SynapseModel> Projection<S> {
             incoming[(post - lo) as usize] += 1;
         });
         let n = pres.len();
-        let mut row = vec![0u32; n_pre + 1];
-        for &pre in pres.iter() {
-            row[pre as usize + 1] += 1;
-        }
-        for j in 0..n_pre {
-            row[j + 1] += row[j];
-        }
+        let row = offsets(n_pre, pres.iter().map(|&pre| pre as usize));
         let mut next = row.clone();
         let mut post = vec![0u16; n];
         let mut drawn = pres.iter();
@@ -365,13 +355,7 @@ impl<S: SynapseModel> Projection<S> {
         let n_local = incoming.len();
         let (mut by_post_ptr, mut by_post) = (vec![], vec![]);
         if S::ON_POST {
-            by_post_ptr = vec![0u32; n_local + 1];
-            for &q in &post {
-                by_post_ptr[q as usize + 1] += 1;
-            }
-            for i in 0..n_local {
-                by_post_ptr[i + 1] += by_post_ptr[i];
-            }
+            by_post_ptr = offsets(n_local, post.iter().map(|&q| q as usize));
             let mut fill = by_post_ptr.clone();
             by_post = vec![0u32; post.len()];
             for (k, &q) in post.iter().enumerate() {
@@ -449,6 +433,19 @@ impl<S: SynapseModel> Projection<S> {
         let scratch = scratch.max(if size_of::<S::Syn>() > 0 { synapses * size_of::<u32>() as f64 } else { 0.0 });
         MemoryEstimate { per_synapse, kept, scratch }
     }
+}
+
+/// Compressed-row offsets of `keys` (each below `n`): `n + 1` entries, entry
+/// `i` the number of keys below `i`.
+fn offsets(n: usize, keys: impl Iterator<Item = usize>) -> Vec<u32> {
+    let mut ptr = vec![0u32; n + 1];
+    for k in keys {
+        ptr[k + 1] += 1;
+    }
+    for i in 0..n {
+        ptr[i + 1] += ptr[i];
+    }
+    ptr
 }
 
 /// Per-thread scratch of [`Projection::new`] for rules.

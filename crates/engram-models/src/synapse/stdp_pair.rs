@@ -139,13 +139,9 @@ pub struct Params {
     pub lambda: f64,
     /// Depression scale.
     pub alpha: f64,
-    /// Potentiation weight dependence.
-    pub mu_plus: f64,
-    /// Depression weight dependence.
-    pub mu_minus: f64,
-    /// `mu_plus` sorted for the hot loop.
+    /// Potentiation weight dependence (`mu_plus`).
     pub plus_dependence: WeightDependence,
-    /// `mu_minus` sorted for the hot loop.
+    /// Depression weight dependence (`mu_minus`).
     pub minus_dependence: WeightDependence,
     /// Maximum weight (weight units).
     pub w_max: f64,
@@ -336,8 +332,6 @@ where
             tau_minus: v.get("tau_minus"),
             lambda: v.get("lambda"),
             alpha: v.get("alpha"),
-            mu_plus: v.get("mu_plus"),
-            mu_minus: v.get("mu_minus"),
             plus_dependence: WeightDependence::new(v.get("mu_plus")),
             minus_dependence: WeightDependence::new(v.get("mu_minus")),
             w_max: v.get("Wmax"),
