@@ -82,6 +82,14 @@ impl Stream {
         Self { key: [k as u32, (k >> 32) as u32], entity: sub }
     }
 
+    /// The sub-stream `sub` of the same parent: `parent.child(a).sibling(b) ==
+    /// parent.child(b)`. A child's key depends on the parent alone, so a loop
+    /// over many sub-entities derives it once and only changes the entity.
+    #[inline]
+    pub fn sibling(self, sub: u64) -> Self {
+        Self { key: self.key, entity: sub }
+    }
+
     /// 128 random bits for `counter`.
     #[inline]
     pub fn block(self, counter: u64) -> [u32; 4] {
@@ -190,6 +198,16 @@ mod tests {
         assert_ne!(u(a), u(b));
         assert_ne!(u(a), u(c));
         assert_ne!(u(a), u(d));
+    }
+
+    #[test]
+    fn a_sibling_is_the_parents_child() {
+        let parent = Stream::new(7, Purpose::Poisson, 3);
+        let first = parent.child(0);
+        for n in [0, 1, 9, u32::MAX as u64 + 5] {
+            assert_eq!(first.sibling(n), parent.child(n));
+        }
+        assert_ne!(parent.child(1).uniform(4), parent.child(2).uniform(4));
     }
 
     #[test]

@@ -69,6 +69,14 @@ pub enum EngineError {
         /// Population name.
         population: String,
     },
+    /// A stimulus that its target population cannot take.
+    #[error("stimulus on population {population}: {reason}")]
+    BadStimulus {
+        /// Population name.
+        population: String,
+        /// Why.
+        reason: String,
+    },
     /// Unknown state variable requested by a recorder.
     #[error("population {population} (model {model}) has no state variable {var:?}; it has: {known}")]
     UnknownVariable {

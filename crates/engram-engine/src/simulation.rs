@@ -78,7 +78,7 @@ use crate::population::{Population, PopulationDyn};
 use crate::probe::{Probe, ProbeKind};
 use crate::connect;
 use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec, Synapses};
-use crate::stimulus::{Stimuli, Stimulus};
+use crate::stimulus::{PoissonInput, PoissonInputRun, Stimuli, Stimulus, MAX_POISSON_EVENTS_PER_STEP};
 
 /// The longest delay, in steps, that a projection may have.
 pub const MAX_DELAY_STEPS: u64 = u16::MAX as u64;
@@ -583,6 +583,41 @@ impl Simulation {
         self.stimuli.add(s, self.dt.ms());
     }
 
+    /// Adds a Poisson synaptic input ([`PoissonInput`]). Its weight is read as a
+    /// projection's onto the same population: the sign picks the port on
+    /// current- and voltage-based targets, `receptor` on conductance-based ones
+    /// (where the weight must be >= 0).
+    pub fn add_poisson_input(&mut self, p: PoissonInput) -> Result<(), EngineError> {
+        let slot = &self.pops[p.pop];
+        let bad = |reason: String| Err(EngineError::BadStimulus { population: slot.name.clone(), reason });
+        let kind = slot.body.input_kind();
+        let lambda = p.rate_hz * self.dt.ms() * 1e-3;
+        if kind == InputKind::None {
+            return bad("a spike source ignores synaptic input".into());
+        }
+        if !(0.0..=MAX_POISSON_EVENTS_PER_STEP).contains(&lambda) {
+            return bad(format!("rate·dt = {lambda} events per step is outside [0, {MAX_POISSON_EVENTS_PER_STEP}]"));
+        }
+        if !p.weight.is_finite() {
+            return bad(format!("weight {} is not finite", p.weight));
+        }
+        if let Some(&n) = p.neurons.iter().find(|&&n| n as usize >= slot.body.size()) {
+            return bad(format!("neuron index {n} is outside the population (size {})", slot.body.size()));
+        }
+        if kind == InputKind::Conductance && p.weight < 0.0 {
+            return bad(format!("conductance weights must be >= 0 nS (got {}); use the inhibitory receptor for inhibition", p.weight));
+        }
+        // As for projections: current- and voltage-based neurons route by sign.
+        let receptor = if matches!(kind, InputKind::Current | InputKind::Voltage) && p.receptor == Receptor::Excitatory {
+            Receptor::BySign
+        } else {
+            p.receptor
+        };
+        let size = slot.body.size();
+        self.stimuli.poisson_input.push(PoissonInputRun::new(p, receptor, size, self.dt.ms()));
+        Ok(())
+    }
+
     /// Schedules a parameter change.
     pub fn add_change(&mut self, c: Change) {
         let pos = self.changes.partition_point(|x| x.at <= c.at);
@@ -759,7 +794,7 @@ impl Simulation {
             self.change_cursor += 1;
         }
         // 2. Stimuli.
-        self.apply_stimuli(s);
+        self.apply_stimuli(s, parallel);
         // 3. Neurons.
         for pop in self.pops.iter_mut() {
             pop.body.update(s, &pop.imposed, &mut pop.spikes, parallel);
@@ -837,7 +872,7 @@ impl Simulation {
         Ok(())
     }
 
-    fn apply_stimuli(&mut self, s: Step) {
+    fn apply_stimuli(&mut self, s: Step, parallel: bool) {
         for pop in self.pops.iter_mut() {
             pop.imposed.clear();
         }
@@ -881,6 +916,9 @@ impl Simulation {
         for run in st.noise.iter_mut() {
             let cur = &mut self.pops[run.pop].body.input().current;
             run.apply(s, cur, reset);
+        }
+        for run in st.poisson_input.iter_mut() {
+            run.apply(s, self.pops[run.pop].body.input(), parallel);
         }
     }
 

@@ -1,4 +1,5 @@
-//! Stimuli compiled to integer steps: imposed spikes, Poisson drive, current steps.
+//! Stimuli compiled to integer steps: imposed spikes, Poisson drive, current
+//! steps, white noise and Poisson synaptic input.
 //!
 //! Every stimulus is resolved at build time to step indices; at run time the
 //! engine only compares integers. A spike imposed "at time T" is imposed during
@@ -6,6 +7,10 @@
 
 use engram_core::rng::Stream;
 use engram_core::time::Step;
+use rayon::prelude::*;
+
+use crate::population::{InputBuffer, CHUNK};
+use crate::projection::Receptor;
 
 /// A stimulus acting on one population.
 #[derive(Debug, Clone)]
@@ -62,6 +67,232 @@ pub enum Stimulus {
     },
 }
 
+/// Poisson synaptic input onto each listed neuron (NEST `poisson_generator`
+/// connected by a static synapse; Brian2 `PoissonInput`): in every step `s` of a
+/// window `[from, to)` each listed neuron independently receives
+/// n ~ Poisson(rate·dt) events of `weight`, i.e. `n · weight` is added to the
+/// synaptic input it reads in step `s`. Added with
+/// [`Simulation::add_poisson_input`](crate::simulation::Simulation::add_poisson_input),
+/// which checks it against the target population.
+#[derive(Debug, Clone)]
+pub struct PoissonInput {
+    /// Target population index.
+    pub pop: usize,
+    /// Target neurons (a neuron listed twice still gets one train).
+    pub neurons: Vec<u32>,
+    /// Total rate of events per target neuron [Hz].
+    pub rate_hz: f64,
+    /// Weight of each event in the target model's weight unit (pA, nS or mV).
+    pub weight: f64,
+    /// The input port, as for a projection: `Excitatory` on a current- or
+    /// voltage-based target means "by the sign of the weight".
+    pub receptor: Receptor,
+    /// Windows of steps `[from, to)`, any order; overlapping windows merge.
+    pub windows: Vec<(Step, Step)>,
+    /// The stimulus's random stream: the count of neuron n in step s is drawn
+    /// from its child n at counter s.
+    pub stream: Stream,
+}
+
+/// The largest mean number of events per neuron and step (rate·dt) that
+/// [`PoissonCounts`] accepts: its table then holds about 19·√(rate·dt) ≈ 19,000
+/// entries (150 kB).
+pub const MAX_POISSON_EVENTS_PER_STEP: f64 = 1e6;
+
+/// Poisson counts with mean `lambda`, drawn by inversion: one uniform u in
+/// [0, 1) gives the smallest n with u < P(N <= n), found by binary search in a
+/// table of the cumulative distribution built once. The table covers every
+/// count whose probability is above 2^-64 times that of the most likely
+/// count; what it leaves out has a total probability far below the 2^-53
+/// resolution of u, so the draws follow the Poisson law to that resolution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoissonCounts {
+    /// The smallest count in the table.
+    first: u32,
+    /// `cdf[i]` = P(N <= first + i); the last entry is exactly 1.
+    cdf: Vec<f64>,
+}
+
+impl PoissonCounts {
+    /// The table for mean `lambda` (>= 0, at most [`MAX_POISSON_EVENTS_PER_STEP`]).
+    pub fn new(lambda: f64) -> Self {
+        assert!((0.0..=MAX_POISSON_EVENTS_PER_STEP).contains(&lambda), "Poisson mean {lambda} outside [0, 1e6]");
+        // Probabilities relative to the mode m = floor(lambda), by the recurrences
+        // p(k+1) = p(k)·λ/(k+1) and p(k−1) = p(k)·k/λ, which never under- or
+        // overflow (e^-λ itself underflows for λ > 745).
+        const CUT: f64 = 5.421010862427522e-20; // 2^-64
+        let mode = lambda.floor() as u32;
+        let mut below = vec![];
+        let mut r = 1.0;
+        let mut k = mode;
+        while k > 0 {
+            r *= k as f64 / lambda;
+            if r < CUT {
+                break;
+            }
+            below.push(r);
+            k -= 1;
+        }
+        let first = mode - below.len() as u32;
+        let mut rel: Vec<f64> = below.into_iter().rev().collect();
+        rel.push(1.0);
+        let (mut r, mut k) = (1.0, mode);
+        loop {
+            k += 1;
+            r *= lambda / k as f64;
+            if r < CUT {
+                break;
+            }
+            rel.push(r);
+        }
+        // Cumulative sums, compensated (Neumaier), normalised by the total.
+        let (mut sum, mut comp) = (0.0f64, 0.0f64);
+        let mut cdf = Vec::with_capacity(rel.len());
+        for &x in &rel {
+            let t = sum + x;
+            comp += if sum.abs() >= x.abs() { (sum - t) + x } else { (x - t) + sum };
+            sum = t;
+            cdf.push(sum + comp);
+        }
+        let total = sum + comp;
+        for c in cdf.iter_mut() {
+            *c /= total;
+        }
+        // Entries that round to 1 are never passed by u < 1: keep the first only.
+        let end = cdf.iter().position(|&c| c >= 1.0).map_or(cdf.len(), |i| i + 1);
+        cdf.truncate(end);
+        *cdf.last_mut().expect("the mode is in the table") = 1.0;
+        Self { first, cdf }
+    }
+
+    /// The count for a uniform `u` in [0, 1).
+    #[inline]
+    pub fn sample(&self, u: f64) -> u32 {
+        let i = self.cdf.partition_point(|&c| c <= u).min(self.cdf.len() - 1);
+        self.first + i as u32
+    }
+
+    /// Entries in the table.
+    pub fn len(&self) -> usize {
+        self.cdf.len()
+    }
+
+    /// Whether the table is empty (never: it holds at least the mode).
+    pub fn is_empty(&self) -> bool {
+        self.cdf.is_empty()
+    }
+}
+
+/// A Poisson synaptic input being applied (see [`PoissonInput`]).
+#[derive(Debug)]
+pub(crate) struct PoissonInputRun {
+    pub pop: usize,
+    /// Target neurons, sorted, unique.
+    neurons: Vec<u32>,
+    /// For each chunk of [`CHUNK`] neurons of the population, its range in `neurons`.
+    spans: Vec<(usize, usize)>,
+    /// The child stream of the first neuron; neuron n draws from its sibling n.
+    stream: Stream,
+    counts: PoissonCounts,
+    weight: f64,
+    /// Whether the events go to the excitatory port (else the inhibitory one).
+    excitatory: bool,
+    /// Sorted, disjoint windows and the index of the current one.
+    windows: Vec<(Step, Step)>,
+    cursor: usize,
+    /// Whether the run ever adds anything (a rate, a weight and a neuron).
+    acts: bool,
+}
+
+impl PoissonInputRun {
+    /// `receptor` is the resolved port (`BySign` for current- and voltage-based targets).
+    pub fn new(p: PoissonInput, receptor: Receptor, pop_size: usize, dt_ms: f64) -> Self {
+        let mut neurons = p.neurons;
+        neurons.sort_unstable();
+        neurons.dedup();
+        let n_chunks = pop_size.div_ceil(CHUNK);
+        let spans = (0..n_chunks)
+            .map(|c| {
+                let lo = neurons.partition_point(|&n| (n as usize) < c * CHUNK);
+                let hi = neurons.partition_point(|&n| (n as usize) < (c + 1) * CHUNK);
+                (lo, hi)
+            })
+            .collect();
+        let mut windows: Vec<(Step, Step)> = p.windows.into_iter().filter(|w| w.1 > w.0).collect();
+        windows.sort_unstable();
+        let mut merged: Vec<(Step, Step)> = Vec::with_capacity(windows.len());
+        for w in windows {
+            match merged.last_mut() {
+                Some(last) if w.0 <= last.1 => last.1 = last.1.max(w.1),
+                _ => merged.push(w),
+            }
+        }
+        let excitatory = match receptor {
+            Receptor::Excitatory => true,
+            Receptor::Inhibitory => false,
+            Receptor::BySign => p.weight >= 0.0,
+        };
+        let lambda = p.rate_hz * dt_ms * 1e-3;
+        let acts = lambda > 0.0 && p.weight != 0.0 && !neurons.is_empty();
+        Self {
+            pop: p.pop,
+            neurons,
+            spans,
+            stream: p.stream.child(0),
+            counts: PoissonCounts::new(lambda),
+            weight: p.weight,
+            excitatory,
+            windows: merged,
+            cursor: 0,
+            acts,
+        }
+    }
+
+    /// Adds this step's events to the input that the population reads in step `s`.
+    pub fn apply(&mut self, s: Step, input: &mut InputBuffer, parallel: bool) {
+        while self.windows.get(self.cursor).is_some_and(|w| w.1 <= s) {
+            self.cursor += 1;
+        }
+        if !self.windows.get(self.cursor).is_some_and(|w| w.0 <= s) || !self.acts {
+            return;
+        }
+        let slots = input.slots;
+        let slot = (s % slots as u64) as usize;
+        let port = if self.excitatory { &mut input.exc } else { &mut input.inh };
+        let (neurons, spans, stream, counts, weight) = (&self.neurons, &self.spans, self.stream, &self.counts, self.weight);
+        // One chunk's block of the ring buffer is slot-major (see `InputBuffer`):
+        // this step's entries of its neurons are contiguous.
+        let chunk = |c: usize, block: &mut [f64]| {
+            let (a, b) = spans[c];
+            if a == b {
+                return;
+            }
+            let len = block.len() / slots;
+            let row = &mut block[slot * len..(slot + 1) * len];
+            let lo = c * CHUNK;
+            for &n in &neurons[a..b] {
+                let k = counts.sample(stream.sibling(n as u64).uniform(s));
+                if k > 0 {
+                    row[n as usize - lo] += k as f64 * weight;
+                }
+            }
+        };
+        if parallel && spans.len() > 1 {
+            port.par_chunks_mut(CHUNK * slots).enumerate().for_each(|(c, block)| chunk(c, block));
+        } else {
+            port.chunks_mut(CHUNK * slots).enumerate().for_each(|(c, block)| chunk(c, block));
+        }
+    }
+
+    /// The first step >= `s` in which the run adds input, if any.
+    fn next_active(&self, s: Step) -> Option<Step> {
+        if !self.acts {
+            return None;
+        }
+        self.windows[self.cursor..].iter().find(|w| w.1 > s).map(|w| w.0.max(s))
+    }
+}
+
 /// Run-time form of the stimuli.
 #[derive(Debug, Default)]
 pub(crate) struct Stimuli {
@@ -74,6 +305,7 @@ pub(crate) struct Stimuli {
     pub current_changes: Vec<Step>,
     pub current_cursor: usize,
     pub noise: Vec<NoiseRun>,
+    pub poisson_input: Vec<PoissonInputRun>,
 }
 
 /// A white-noise current being applied (see [`Stimulus::Noise`]).
@@ -241,6 +473,88 @@ impl Stimuli {
         let po = self.poisson.iter().filter(|p| p.p_spike > 0.0).filter_map(|p| p.next_active(s)).min();
         let cu = self.currents.iter().filter(|c| c.4 > s && c.2 != 0.0).map(|c| c.3.max(s)).min();
         let no = self.noise.iter().filter(|r| r.amp_pa != 0.0).filter_map(|r| r.next_active(s)).min();
-        [ev, po, cu, no].into_iter().flatten().min()
+        let pi = self.poisson_input.iter().filter_map(|r| r.next_active(s)).min();
+        [ev, po, cu, no, pi].into_iter().flatten().min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engram_core::rng::Purpose;
+
+    /// Draws `n` counts of mean `lambda` through the sampler, one uniform each,
+    /// keyed as the engine keys them (a neuron per draw, one step).
+    fn draws(lambda: f64, n: u64) -> Vec<u32> {
+        let table = PoissonCounts::new(lambda);
+        let stream = Stream::new(11, Purpose::Poisson, 0).child(0);
+        (0..n).map(|i| table.sample(stream.sibling(i).uniform(7))).collect()
+    }
+
+    /// P(N = k) for mean `lambda`, computed independently of the table (log space).
+    fn pmf(lambda: f64, k: u32) -> f64 {
+        let ln_fact: f64 = (1..=k).map(|i| (i as f64).ln()).sum();
+        (-lambda + k as f64 * lambda.ln() - ln_fact).exp()
+    }
+
+    #[test]
+    fn the_table_is_a_distribution_function() {
+        for lambda in [0.0, 1e-9, 0.05, 2.0, 37.5, 745.5, 1e4, MAX_POISSON_EVENTS_PER_STEP] {
+            let t = PoissonCounts::new(lambda);
+            assert!(t.cdf.windows(2).all(|w| w[0] <= w[1]), "lambda {lambda}: not monotone");
+            assert_eq!(*t.cdf.last().unwrap(), 1.0);
+            // About 19·sqrt(lambda) entries, plus a few for small means.
+            assert!((t.len() as f64) < 20.0 * lambda.sqrt() + 25.0, "lambda {lambda}: {} entries", t.len());
+            // The mode lies inside, and the table's first probabilities match the law.
+            let m = lambda.floor() as u32;
+            assert!(t.first <= m && m < t.first + t.len() as u32);
+            if lambda > 0.0 && lambda < 700.0 {
+                let p0 = t.cdf[0];
+                assert!((p0 - (0..=t.first).map(|k| pmf(lambda, k)).sum::<f64>()).abs() <= 1e-14 + 1e-12 * p0);
+            }
+        }
+        // Rate 0: always 0 events.
+        let zero = PoissonCounts::new(0.0);
+        assert_eq!((zero.first, zero.len()), (0, 1));
+        assert_eq!(zero.sample(0.999_999_999), 0);
+        // u = 0 gives the smallest count of the table, u just below 1 the largest.
+        let t = PoissonCounts::new(2.0);
+        assert_eq!(t.sample(0.0), 0);
+        assert_eq!(t.sample(1.0 - f64::EPSILON / 2.0), t.first + t.len() as u32 - 1);
+        assert_eq!(t.sample(pmf(2.0, 0) * (1.0 - 1e-12)), 0);
+        assert_eq!(t.sample(pmf(2.0, 0) * (1.0 + 1e-12)), 1);
+    }
+
+    /// Mean and variance of 200,000 draws against lambda, within 5 standard errors:
+    /// SE(mean) = sqrt(λ/N); SE(variance) = sqrt((λ + 2λ²)/N) (Poisson fourth
+    /// central moment λ + 3λ²).
+    #[test]
+    fn counts_have_poisson_mean_and_variance() {
+        let n = 200_000u64;
+        for lambda in [0.002, 0.05, 2.0, 37.5, 800.0, 1e5, MAX_POISSON_EVENTS_PER_STEP] {
+            let xs = draws(lambda, n);
+            let mean = xs.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
+            let var = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let (se_m, se_v) = ((lambda / n as f64).sqrt(), ((lambda + 2.0 * lambda * lambda) / n as f64).sqrt());
+            assert!((mean - lambda).abs() < 5.0 * se_m, "lambda {lambda}: mean {mean} (SE {se_m})");
+            assert!((var - lambda).abs() < 5.0 * se_v, "lambda {lambda}: variance {var} (SE {se_v})");
+        }
+    }
+
+    /// The whole law at λ = 2 (the B1p drive: 20 kHz at dt = 0.1 ms): a χ² test
+    /// over counts 0..=8 and "9 or more" (10 cells, 9 degrees of freedom; the
+    /// bound 37.7 is the 1 − 10^-5 quantile).
+    #[test]
+    fn counts_follow_the_poisson_law() {
+        let (lambda, n) = (2.0, 400_000u64);
+        let xs = draws(lambda, n);
+        let mut observed = [0u64; 10];
+        for &x in &xs {
+            observed[(x as usize).min(9)] += 1;
+        }
+        let mut expected: Vec<f64> = (0..9).map(|k| pmf(lambda, k) * n as f64).collect();
+        expected.push(n as f64 - expected.iter().sum::<f64>());
+        let chi2: f64 = observed.iter().zip(&expected).map(|(&o, &e)| (o as f64 - e).powi(2) / e).sum();
+        assert!(chi2 < 37.7, "chi2 {chi2}: observed {observed:?}, expected {expected:?}");
     }
 }

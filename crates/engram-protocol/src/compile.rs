@@ -18,7 +18,7 @@ use engram_engine::modulator::{ModulatorSpec, Release};
 use engram_engine::probe::{Probe, ProbeKind};
 use engram_engine::projection::{MemoryEstimate, Projection, Receptor, SynapseSpec, Synapses};
 use engram_engine::simulation::{Change, Guards, Target};
-use engram_engine::stimulus::Stimulus;
+use engram_engine::stimulus::{PoissonInput, Stimulus, MAX_POISSON_EVENTS_PER_STEP};
 use engram_engine::{EngineError, Simulation};
 use engram_models::catalogue::{self, NeuronVisitor, SynapseVisitor};
 use serde_json::{json, Value as Json};
@@ -1601,7 +1601,7 @@ fn compile_stimulus(
     };
     match (&st.preset, &st.kind) {
         (Some(_), Some(k)) => Err(cx.err(span(k), format!("{what}: give either `preset` or `kind`, not both"), None)),
-        (None, None) => Err(cx.err(stim_span.clone(), format!("{what}: needs `preset` or `kind`"), format!("preset = one of {}; or kind = poisson, regular, burst, times, pairing, current, noise", presets::names()))),
+        (None, None) => Err(cx.err(stim_span.clone(), format!("{what}: needs `preset` or `kind`"), format!("preset = one of {}; or kind = poisson, poisson_input, regular, burst, times, pairing, current, noise", presets::names()))),
         (Some(p), None) => {
             let Some(pre) = presets::preset(p.get_ref()) else {
                 return Err(cx.err(span(p), format!("{what}: unknown preset {:?}", p.get_ref()), format!("one of: {}", presets::names())));
@@ -1648,7 +1648,7 @@ fn compile_stimulus(
                 mark(markers, "spikes");
                 Ok(())
             }
-            "poisson" | "current" | "noise" => {
+            "poisson" | "poisson_input" | "current" | "noise" => {
                 // Windows: one per onset when `every` repeats it (each `duration` long),
                 // otherwise [from, to) or [at, at + duration), or the whole run.
                 let windows: Vec<(Step, Step)> = if st.every.is_some() {
@@ -1679,6 +1679,64 @@ fn compile_stimulus(
                     let stream = Stream::new(seed, Purpose::Poisson, index as u64);
                     sim.add_stimulus(Stimulus::Poisson { pop, neurons, rate_hz: rate, windows, stream });
                     markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("Poisson {rate} Hz"), target: target_name.clone(), intervention: false });
+                } else if k.get_ref() == "poisson_input" {
+                    let (weight_dim, weight_unit) = match sim.population(pop).input_kind() {
+                        InputKind::Current => (Dimension::Current, "pA"),
+                        InputKind::Voltage => (Dimension::Voltage, "mV"),
+                        InputKind::Conductance => (Dimension::Conductance, "nS"),
+                        InputKind::None => {
+                            return Err(cx.err(
+                                span(&st.target),
+                                format!("{what}: population {:?} is a spike source and takes no synaptic input", st.target.get_ref()),
+                                "a population of a neuron model (lif_psc_exp, lif_psc_delta, lif_cond_exp, adex, ...); to drive a spike source use kind = \"poisson\"".to_string(),
+                            ))
+                        }
+                    };
+                    let rv = st.rate.as_ref().ok_or_else(|| missing("rate", "\"20 kHz\""))?;
+                    let rate = cx.quantity(rv, Dimension::Frequency, &format!("{what}: rate"))?;
+                    if rate < 0.0 {
+                        return Err(cx.err(span(rv), format!("{what}: rate must not be negative (got {rate} Hz)"), "a total rate per neuron >= 0, like \"20 kHz\"".to_string()));
+                    }
+                    let per_step = rate * dt.ms() * 1e-3;
+                    if per_step > MAX_POISSON_EVENTS_PER_STEP {
+                        return Err(cx.err(
+                            span(rv),
+                            format!("{what}: rate {rate} Hz gives {per_step} events per neuron and step (dt = {} ms)", dt.ms()),
+                            format!("at most {MAX_POISSON_EVENTS_PER_STEP} events per step, i.e. rate <= {} Hz", MAX_POISSON_EVENTS_PER_STEP / (dt.ms() * 1e-3)),
+                        ));
+                    }
+                    let wv = st.weight.as_ref().ok_or_else(|| missing("weight", &format!("\"0.1 {weight_unit}\" (the weight of each event, in {weight_unit} for this target)")))?;
+                    let weight = cx.quantity(wv, weight_dim, &format!("{what}: weight"))?;
+                    let receptor = match st.receptor.as_ref().map(|r| r.get_ref().as_str()) {
+                        None | Some("excitatory") => Receptor::Excitatory,
+                        Some("inhibitory") => Receptor::Inhibitory,
+                        Some(other) => {
+                            return Err(cx.err(
+                                span(st.receptor.as_ref().expect("receptor given")),
+                                format!("{what}: unknown receptor {other:?}"),
+                                "\"excitatory\" or \"inhibitory\"".to_string(),
+                            ))
+                        }
+                    };
+                    // The weight reads as a projection's onto the same target.
+                    if weight_dim == Dimension::Conductance && weight < 0.0 {
+                        return Err(cx.err(
+                            span(wv),
+                            format!("{what}: a conductance weight must not be negative (got {weight} nS)"),
+                            format!("\"{} nS\" with receptor = \"inhibitory\" for inhibition", -weight),
+                        ));
+                    }
+                    if receptor == Receptor::Inhibitory && weight_dim != Dimension::Conductance && weight > 0.0 {
+                        return Err(cx.err(
+                            span(wv),
+                            format!("{what}: an inhibitory weight onto a {} target must be negative (got {weight} {weight_unit})", weight_dim.name()),
+                            format!("a negative weight, like \"-{weight} {weight_unit}\""),
+                        ));
+                    }
+                    let stream = Stream::new(seed, Purpose::Poisson, index as u64);
+                    sim.add_poisson_input(PoissonInput { pop, neurons, rate_hz: rate, weight, receptor, windows, stream })
+                        .map_err(|e| cx.err(stim_span.clone(), format!("{what}: {e}"), None))?;
+                    markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("Poisson input {rate} Hz × {weight} {weight_unit}"), target: target_name.clone(), intervention: false });
                 } else if k.get_ref() == "noise" {
                     if sim.population(pop).input_kind() == InputKind::None {
                         return Err(cx.err(span(&st.target), format!("{what}: a spike source takes no current"), "a neuron population".to_string()));
@@ -1768,7 +1826,7 @@ fn compile_stimulus(
                 mark(markers, &format!("pairing {delta:+} ms"));
                 Ok(())
             }
-            other => Err(cx.err(span(k), format!("{what}: unknown stimulus kind {other:?}"), "one of: poisson, regular, burst, times, pairing, current, noise".to_string())),
+            other => Err(cx.err(span(k), format!("{what}: unknown stimulus kind {other:?}"), "one of: poisson, poisson_input, regular, burst, times, pairing, current, noise".to_string())),
         },
     }
 }

@@ -222,7 +222,7 @@ pub struct StimulusDef {
     pub target: Sp<String>,
     /// A named preset (weak_tetanus, strong_tetanus, theta_burst, weak_lfs, strong_lfs).
     pub preset: Option<Sp<String>>,
-    /// Or a kind: poisson, regular, burst, times, pairing, current, noise.
+    /// Or a kind: poisson, poisson_input, regular, burst, times, pairing, current, noise.
     pub kind: Option<Sp<String>>,
     /// Subset of target neurons (default: all).
     pub neurons: Option<Sp<Vec<i64>>>,
@@ -234,7 +234,7 @@ pub struct StimulusDef {
     pub to: Option<Val>,
     /// Repeat the onset with this period between `from` and `to`.
     pub every: Option<Val>,
-    /// Rate or frequency (poisson, regular, pairing).
+    /// Rate or frequency (poisson, poisson_input, regular, pairing).
     pub rate: Option<Val>,
     /// Number of pulses (regular).
     pub count: Option<Sp<i64>>,
@@ -262,6 +262,10 @@ pub struct StimulusDef {
     pub amplitude: Option<Val>,
     /// Current pulse duration (pairing with post_mode = "current"), or step duration.
     pub duration: Option<Val>,
+    /// Weight of each event (poisson_input), in the target's weight unit.
+    pub weight: Option<Val>,
+    /// Input port of the events (poisson_input): "excitatory" (default) or "inhibitory".
+    pub receptor: Option<Sp<String>>,
 }
 
 /// `[[intervention]]`.
