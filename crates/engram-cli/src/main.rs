@@ -415,7 +415,7 @@ fn cmd_list() -> ExitCode {
     for p in engram_protocol::presets::PRESETS {
         outln!("  {:<22} {}", p.name, p.description);
     }
-    outln!("\nStimulus kinds: poisson, poisson_input, regular, burst, times, pairing, current, noise");
+    outln!("\nStimulus kinds: poisson, regular, burst, times, pairing, current, noise, poisson_input");
     outln!("\nInterventions: a drug above, or any model parameter of a population, projection or");
     outln!("  protein pool, changed over a time window with [[intervention]]; see docs/protocol.md.");
     outln!("\nRecorders: spikes, state, weight, fepsp, synapse, protein, modulator");

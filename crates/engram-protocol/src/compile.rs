@@ -1601,7 +1601,7 @@ fn compile_stimulus(
     };
     match (&st.preset, &st.kind) {
         (Some(_), Some(k)) => Err(cx.err(span(k), format!("{what}: give either `preset` or `kind`, not both"), None)),
-        (None, None) => Err(cx.err(stim_span.clone(), format!("{what}: needs `preset` or `kind`"), format!("preset = one of {}; or kind = poisson, poisson_input, regular, burst, times, pairing, current, noise", presets::names()))),
+        (None, None) => Err(cx.err(stim_span.clone(), format!("{what}: needs `preset` or `kind`"), format!("preset = one of {}; or kind = poisson, regular, burst, times, pairing, current, noise, poisson_input", presets::names()))),
         (Some(p), None) => {
             let Some(pre) = presets::preset(p.get_ref()) else {
                 return Err(cx.err(span(p), format!("{what}: unknown preset {:?}", p.get_ref()), format!("one of: {}", presets::names())));
@@ -1826,7 +1826,7 @@ fn compile_stimulus(
                 mark(markers, &format!("pairing {delta:+} ms"));
                 Ok(())
             }
-            other => Err(cx.err(span(k), format!("{what}: unknown stimulus kind {other:?}"), "one of: poisson, poisson_input, regular, burst, times, pairing, current, noise".to_string())),
+            other => Err(cx.err(span(k), format!("{what}: unknown stimulus kind {other:?}"), "one of: poisson, regular, burst, times, pairing, current, noise, poisson_input".to_string())),
         },
     }
 }

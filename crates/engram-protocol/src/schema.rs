@@ -222,7 +222,7 @@ pub struct StimulusDef {
     pub target: Sp<String>,
     /// A named preset (weak_tetanus, strong_tetanus, theta_burst, weak_lfs, strong_lfs).
     pub preset: Option<Sp<String>>,
-    /// Or a kind: poisson, poisson_input, regular, burst, times, pairing, current, noise.
+    /// Or a kind: poisson, regular, burst, times, pairing, current, noise, poisson_input.
     pub kind: Option<Sp<String>>,
     /// Subset of target neurons (default: all).
     pub neurons: Option<Sp<Vec<i64>>>,

@@ -728,6 +728,41 @@ region = "ca1"
         case("issue6_noise_without_amplitude", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"noise\""))
             .at_line(26)
             .msg("amplitude"),
+        case("issue4_poisson_input_on_a_spike_source", Replace("kind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "kind = \"poisson_input\"\nrate = \"20 kHz\"\nweight = \"0.1 pA\""))
+            .at(27, 10)
+            .msg("population \"pre\" is a spike source and takes no synaptic input")
+            .accepts("kind = \"poisson\""),
+        case("issue4_poisson_input_with_a_negative_rate", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"-5 Hz\"\nweight = \"1 pA\""))
+            .at(29, 8)
+            .msg("rate must not be negative (got -5 Hz)")
+            .accepts(">= 0"),
+        case("issue4_poisson_input_with_a_rate_too_high_for_its_table", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"1e12 Hz\"\nweight = \"1 pA\""))
+            .at(29, 8)
+            .msg("gives 100000000 events per neuron and step")
+            .accepts("at most 1000000 events per step"),
+        case("issue4_poisson_input_without_rate", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nweight = \"1 pA\""))
+            .at_line(26)
+            .msg("`rate` is missing"),
+        case("issue4_poisson_input_without_weight", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"20 kHz\""))
+            .at_line(26)
+            .msg("`weight` is missing")
+            .accepts("in pA for this target"),
+        case("issue4_poisson_input_weight_in_the_wrong_unit", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"20 kHz\"\nweight = \"0.1 mV\""))
+            .at(30, 10)
+            .msg("weight: \"0.1 mV\" is a voltage, but a current is needed")
+            .accepts("a current"),
+        case("issue4_poisson_input_positive_inhibitory_current_weight", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"20 kHz\"\nweight = \"5 pA\"\nreceptor = \"inhibitory\""))
+            .at(30, 10)
+            .msg("an inhibitory weight onto a current target must be negative")
+            .accepts("-5 pA"),
+        case("issue4_poisson_input_unknown_receptor", Replace("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"20 kHz\"\nweight = \"5 pA\"\nreceptor = \"nmda\""))
+            .at(31, 12)
+            .msg("unknown receptor \"nmda\"")
+            .accepts("\"excitatory\" or \"inhibitory\""),
+        case("issue4_poisson_input_negative_conductance_weight", ReplaceAll(&[("model = \"lif_psc_exp\"\nparams = { tau_m = \"10 ms\", V_th = \"-55 mV\", V_reset = \"-70 mV\" }", "model = \"lif_cond_exp\""), ("weight = \"20 pA\"", "weight = \"2 nS\""), ("Wmax = \"40 pA\"", "Wmax = \"4 nS\""), ("target = \"pre\"\nkind = \"regular\"\nrate = \"10 Hz\"\ncount = 5\nat = \"100 ms\"", "target = \"post\"\nkind = \"poisson_input\"\nrate = \"20 kHz\"\nweight = \"-1 nS\"")]))
+            .at(29, 10)
+            .msg("a conductance weight must not be negative (got -1 nS)")
+            .accepts("receptor = \"inhibitory\""),
         case("issue6_contingency_unknown_population", ReplaceAll(&[(r#"name = "post"
 size = 1
 "#, r#"name = "post"
