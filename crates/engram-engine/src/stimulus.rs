@@ -100,17 +100,24 @@ pub struct PoissonInput {
 pub const MAX_POISSON_EVENTS_PER_STEP: f64 = 1e6;
 
 /// Poisson counts with mean `lambda`, drawn by inversion: one uniform u in
-/// [0, 1) gives the smallest n with u < P(N <= n), found by binary search in a
-/// table of the cumulative distribution built once. The table covers every
-/// count whose probability is above 2^-64 times that of the most likely
-/// count; what it leaves out has a total probability far below the 2^-53
-/// resolution of u, so the draws follow the Poisson law to that resolution.
+/// [0, 1) gives the smallest n with u < P(N <= n), looked up in a table of the
+/// cumulative distribution built once. The table covers every count whose
+/// probability is above 2^-64 times that of the most likely count; what it
+/// leaves out has a total probability far below the 2^-53 resolution of u, so
+/// the draws follow the Poisson law to that resolution.
+///
+/// The lookup is an indexed search (Chen & Asau 1974, Devroye 1986 §III.2.4):
+/// a guide of G = 2^k >= table-length entries holds, for each j, the answer
+/// for u = j/G; a draw starts at the guide entry of floor(u·G) (exact, G being
+/// a power of two) and steps up, on average less than one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoissonCounts {
     /// The smallest count in the table.
     first: u32,
     /// `cdf[i]` = P(N <= first + i); the last entry is exactly 1.
     cdf: Vec<f64>,
+    /// `guide[j]` = the smallest i with `cdf[i] > j / guide.len()`.
+    guide: Vec<u32>,
 }
 
 impl PoissonCounts {
@@ -162,13 +169,21 @@ impl PoissonCounts {
         let end = cdf.iter().position(|&c| c >= 1.0).map_or(cdf.len(), |i| i + 1);
         cdf.truncate(end);
         *cdf.last_mut().expect("the mode is in the table") = 1.0;
-        Self { first, cdf }
+        let g = cdf.len().next_power_of_two();
+        let guide = (0..g).map(|j| cdf.partition_point(|&c| c <= j as f64 / g as f64) as u32).collect();
+        Self { first, cdf, guide }
     }
 
-    /// The count for a uniform `u` in [0, 1).
+    /// The count for a uniform `u` in [0, 1): the smallest `first + i` with `u < cdf[i]`.
     #[inline]
     pub fn sample(&self, u: f64) -> u32 {
-        let i = self.cdf.partition_point(|&c| c <= u).min(self.cdf.len() - 1);
+        debug_assert!((0.0..1.0).contains(&u));
+        let j = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
+        let mut i = self.guide[j] as usize;
+        // cdf's last entry is 1 > u: the walk stops inside the table.
+        while self.cdf[i] <= u {
+            i += 1;
+        }
         self.first + i as u32
     }
 
@@ -511,6 +526,18 @@ mod tests {
             if lambda > 0.0 && lambda < 700.0 {
                 let p0 = t.cdf[0];
                 assert!((p0 - (0..=t.first).map(|k| pmf(lambda, k)).sum::<f64>()).abs() <= 1e-14 + 1e-12 * p0);
+            }
+        }
+        // The indexed search gives the binary search's answer, at and around every
+        // table entry and guide boundary.
+        for lambda in [0.05, 2.0, 37.5, 1e4] {
+            let t = PoissonCounts::new(lambda);
+            let g = t.guide.len() as f64;
+            let probes = t.cdf.iter().copied().chain((0..t.guide.len()).map(|j| j as f64 / g));
+            for c in probes.filter(|&c| c < 1.0) {
+                for u in [c, c.next_down().max(0.0), c.next_up()].into_iter().filter(|&u| u < 1.0) {
+                    assert_eq!(t.sample(u), t.first + t.cdf.partition_point(|&x| x <= u) as u32, "lambda {lambda}, u {u}");
+                }
             }
         }
         // Rate 0: always 0 events.
