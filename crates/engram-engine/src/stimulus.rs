@@ -90,7 +90,8 @@ pub struct PoissonInput {
     /// Windows of steps `[from, to)`, any order; overlapping windows merge.
     pub windows: Vec<(Step, Step)>,
     /// The stimulus's random stream: the count of neuron n in step s is drawn
-    /// from its child n at counter s.
+    /// from 64 bits of the block of its child ⌊n/2⌋ at counter s (the first 64
+    /// for even n, the last for odd n).
     pub stream: Stream,
 }
 
@@ -99,26 +100,35 @@ pub struct PoissonInput {
 /// entries (150 kB).
 pub const MAX_POISSON_EVENTS_PER_STEP: f64 = 1e6;
 
-/// Poisson counts with mean `lambda`, drawn by inversion: one uniform u in
-/// [0, 1) gives the smallest n with u < P(N <= n), looked up in a table of the
-/// cumulative distribution built once. The table covers every count whose
-/// probability is above 2^-64 times that of the most likely count; what it
-/// leaves out has a total probability far below the 2^-53 resolution of u, so
-/// the draws follow the Poisson law to that resolution.
+/// Poisson counts with mean `lambda`, drawn by inversion: a uniform u in
+/// [0, 1) (53 random bits, u = x·2^-53) gives the smallest n with
+/// u < P(N <= n), looked up in a table of the cumulative distribution built
+/// once. The table covers every count whose probability is above 2^-64 times
+/// that of the most likely count; what it leaves out has a total probability far
+/// below the 2^-53 resolution of u, so the draws follow the Poisson law to that
+/// resolution.
 ///
-/// The lookup is an indexed search (Chen & Asau 1974, Devroye 1986 §III.2.4):
-/// a guide of G = 2^k >= table-length entries holds, for each j, the answer
-/// for u = j/G; a draw starts at the guide entry of floor(u·G) (exact, G being
-/// a power of two) and steps up, on average less than one step.
+/// The lookup is an indexed search (Chen & Asau 1974; Devroye 1986, §III.2.4)
+/// on integers: `bound[i]` = ⌈cdf[i]·2^53⌉, so that u < cdf[i] exactly when
+/// x < bound[i]; a guide of G = 2^k entries (twice the table, rounded up to a
+/// power of two) holds the answer for each x = j·2^53/G, a draw starts at the
+/// guide entry of its top k bits and steps up, almost always at most twice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoissonCounts {
     /// The smallest count in the table.
     first: u32,
     /// `cdf[i]` = P(N <= first + i); the last entry is exactly 1.
     cdf: Vec<f64>,
-    /// `guide[j]` = the smallest i with `cdf[i] > j / guide.len()`.
+    /// ⌈cdf[i]·2^53⌉; the last entry is 2^53, above every draw.
+    bound: Vec<u64>,
+    /// `guide[j]` = the smallest i with `bound[i] > j << shift`.
     guide: Vec<u32>,
+    /// 53 − log2(G).
+    shift: u32,
 }
+
+/// 2^53: the number of distinct uniform draws.
+const UNIT: f64 = (1u64 << 53) as f64;
 
 impl PoissonCounts {
     /// The table for mean `lambda` (>= 0, at most [`MAX_POISSON_EVENTS_PER_STEP`]).
@@ -169,22 +179,33 @@ impl PoissonCounts {
         let end = cdf.iter().position(|&c| c >= 1.0).map_or(cdf.len(), |i| i + 1);
         cdf.truncate(end);
         *cdf.last_mut().expect("the mode is in the table") = 1.0;
-        let g = cdf.len().next_power_of_two();
-        let guide = (0..g).map(|j| cdf.partition_point(|&c| c <= j as f64 / g as f64) as u32).collect();
-        Self { first, cdf, guide }
+        // Scaling by 2^53 is exact, so the integer bounds decide as the cdf does.
+        let bound: Vec<u64> = cdf.iter().map(|&c| (c * UNIT).ceil() as u64).collect();
+        let g = (2 * cdf.len()).next_power_of_two();
+        let shift = 53 - g.trailing_zeros();
+        let guide = (0..g as u64).map(|j| bound.partition_point(|&b| b <= j << shift) as u32).collect();
+        Self { first, cdf, bound, guide, shift }
     }
 
-    /// The count for a uniform `u` in [0, 1): the smallest `first + i` with `u < cdf[i]`.
+    /// The count for 53 random bits `x` (the uniform x·2^-53): the smallest
+    /// `first + i` with `x < bound[i]`.
     #[inline]
-    pub fn sample(&self, u: f64) -> u32 {
-        debug_assert!((0.0..1.0).contains(&u));
-        let j = ((u * self.guide.len() as f64) as usize).min(self.guide.len() - 1);
-        let mut i = self.guide[j] as usize;
-        // cdf's last entry is 1 > u: the walk stops inside the table.
-        while self.cdf[i] <= u {
+    pub fn sample_bits(&self, x: u64) -> u32 {
+        debug_assert!(x < 1 << 53);
+        let mut i = self.guide[(x >> self.shift) as usize] as usize;
+        // Two steps without branches settle almost every draw; the loop the rest.
+        // The last bound, 2^53, is above every x: the walk stops inside the table.
+        i += (x >= self.bound[i]) as usize;
+        i += (x >= self.bound[i]) as usize;
+        while x >= self.bound[i] {
             i += 1;
         }
         self.first + i as u32
+    }
+
+    /// The count for a uniform `u` in [0, 1) on the 2^-53 grid (`Stream::uniform`).
+    pub fn sample(&self, u: f64) -> u32 {
+        self.sample_bits((u * UNIT) as u64)
     }
 
     /// Entries in the table.
@@ -206,7 +227,8 @@ pub(crate) struct PoissonInputRun {
     neurons: Vec<u32>,
     /// For each chunk of [`CHUNK`] neurons of the population, its range in `neurons`.
     spans: Vec<(usize, usize)>,
-    /// The child stream of the first neuron; neuron n draws from its sibling n.
+    /// The child stream of entity 0: neurons 2m and 2m+1 draw from its sibling m
+    /// (the first and the last 64 bits of its block at the step).
     stream: Stream,
     counts: PoissonCounts,
     weight: f64,
@@ -285,11 +307,17 @@ impl PoissonInputRun {
             let len = block.len() / slots;
             let row = &mut block[slot * len..(slot + 1) * len];
             let lo = c * CHUNK;
+            // Neurons 2m and 2m+1 share the block of entity m (128 bits: 53 for each).
+            let mut cached = (u64::MAX, [0u32; 4]);
             for &n in &neurons[a..b] {
-                let k = counts.sample(stream.sibling(n as u64).uniform(s));
-                if k > 0 {
-                    row[n as usize - lo] += k as f64 * weight;
+                let pair = (n >> 1) as u64;
+                if cached.0 != pair {
+                    cached = (pair, stream.sibling(pair).block(s));
                 }
+                let (hi, low) = if n & 1 == 0 { (cached.1[0], cached.1[1]) } else { (cached.1[2], cached.1[3]) };
+                let k = counts.sample_bits((((hi as u64) << 32) | low as u64) >> 11);
+                // A count of 0 adds 0: no branch on it.
+                row[n as usize - lo] += k as f64 * weight;
             }
         };
         if parallel && spans.len() > 1 {
@@ -532,11 +560,11 @@ mod tests {
         // table entry and guide boundary.
         for lambda in [0.05, 2.0, 37.5, 1e4] {
             let t = PoissonCounts::new(lambda);
-            let g = t.guide.len() as f64;
-            let probes = t.cdf.iter().copied().chain((0..t.guide.len()).map(|j| j as f64 / g));
-            for c in probes.filter(|&c| c < 1.0) {
-                for u in [c, c.next_down().max(0.0), c.next_up()].into_iter().filter(|&u| u < 1.0) {
-                    assert_eq!(t.sample(u), t.first + t.cdf.partition_point(|&x| x <= u) as u32, "lambda {lambda}, u {u}");
+            let probes = t.bound.iter().copied().chain((0..t.guide.len() as u64).map(|j| j << t.shift));
+            for b in probes {
+                for x in [b.saturating_sub(1), b, b + 1].into_iter().filter(|&x| x < 1 << 53) {
+                    let u = x as f64 / UNIT;
+                    assert_eq!(t.sample_bits(x), t.first + t.cdf.partition_point(|&c| c <= u) as u32, "lambda {lambda}, x {x}");
                 }
             }
         }
