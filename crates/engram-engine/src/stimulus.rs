@@ -290,7 +290,8 @@ impl PoissonInputRun {
         while self.windows.get(self.cursor).is_some_and(|w| w.1 <= s) {
             self.cursor += 1;
         }
-        if !self.windows.get(self.cursor).is_some_and(|w| w.0 <= s) || !self.acts {
+        let active = self.windows.get(self.cursor).is_some_and(|w| w.0 <= s);
+        if !(active && self.acts) {
             return;
         }
         let slots = input.slots;
