@@ -210,13 +210,11 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
         }
     }
 
-    /// The same arithmetic as [`Self::update`], bit for bit, reordered so that
-    /// it vectorises: per batch, V and the conductances are copied out of the
-    /// array of states into local arrays, the free evolution (division, `exp`)
-    /// is computed for every neuron in a branch-free loop over those arrays
-    /// (packed SIMD), and the refractory clamp is a select in the write-back
-    /// loop, which also tests the threshold (spikes are rare, so that branch
-    /// predicts well).
+    /// The same arithmetic as [`Self::update`], bit for bit, in two passes per
+    /// batch: the free evolution of V (division, `exp`) of every neuron in a
+    /// branch-free loop that the compiler vectorises, then a per-neuron pass
+    /// for the refractory clamp (a select), the conductances and the threshold
+    /// (spikes are rare, so that branch predicts well).
     #[allow(clippy::needless_range_loop)] // parallel arrays indexed in step
     fn update_block(
         p: &Params,
@@ -236,27 +234,23 @@ per step: V by exponential Euler with step-averaged conductances -> conductances
             let m = (n - start).min(BATCH);
             let st = &mut states[start..start + m];
             let (ex, ih, cur) = (&mut exc[start..start + m], &mut inh[start..start + m], &current[start..start + m]);
-            let (mut v, mut g_ex, mut g_in) = ([0.0; BATCH], [0.0; BATCH], [0.0; BATCH]);
+            let mut v_free = [0.0; BATCH];
             for i in 0..m {
-                (v[i], g_ex[i], g_in[i]) = (st[i].v, st[i].g_ex, st[i].g_in);
-            }
-            for i in 0..m {
-                let ge = g_ex[i] * d.mean_ex;
-                let gi = g_in[i] * d.mean_in;
-                let g_tot = p.g_l + ge + gi;
-                let v_inf = (leak_drive + ge * p.e_ex + gi * p.e_in + p.i_e + cur[i]) / g_tot;
-                v[i] = v_inf + (v[i] - v_inf) * math::exp(-(g_tot * d.h_over_c));
-                g_ex[i] = g_ex[i] * d.decay_ex + ex[i];
-                g_in[i] = g_in[i] * d.decay_in + ih[i];
-                ex[i] = 0.0;
-                ih[i] = 0.0;
+                let s = st[i];
+                let g_ex = s.g_ex * d.mean_ex;
+                let g_in = s.g_in * d.mean_in;
+                let g_tot = p.g_l + g_ex + g_in;
+                let v_inf = (leak_drive + g_ex * p.e_ex + g_in * p.e_in + p.i_e + cur[i]) / g_tot;
+                v_free[i] = v_inf + (s.v - v_inf) * math::exp(-(g_tot * d.h_over_c));
             }
             for i in 0..m {
                 let s = &mut st[i];
-                s.v = if s.refractory == 0 { v[i] } else { s.v };
+                s.v = if s.refractory == 0 { v_free[i] } else { s.v };
                 s.refractory = s.refractory.saturating_sub(1);
-                s.g_ex = g_ex[i];
-                s.g_in = g_in[i];
+                s.g_ex = s.g_ex * d.decay_ex + ex[i];
+                s.g_in = s.g_in * d.decay_in + ih[i];
+                ex[i] = 0.0;
+                ih[i] = 0.0;
                 if s.v >= p.v_th {
                     Self::impose_spike(p, d, s);
                     spikes.push(base + (start + i) as u32);
