@@ -13,6 +13,7 @@
 
 pub mod catalogue;
 pub mod drugs;
+pub mod math;
 pub mod neuron;
 pub mod proteins;
 pub mod synapse;
