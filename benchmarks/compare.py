@@ -2,7 +2,7 @@
 """Run engram side by side with NEST and Brian2 on the same networks.
 
     python3 benchmarks/compare.py [--reps 3] [--only coba,coba_stdp,brunel_plastic] [--no-nest] [--no-brian2]
-                                  [--threads 1,2] [--T SECONDS]
+                                  [--threads 1,2] [--T SECONDS] [--native]
 
 Installs nest-simulator and brian2 from PyPI into benchmarks/.venv if they are
 missing, builds engram in release mode, then runs each benchmark in turn,
@@ -15,6 +15,9 @@ engram runs once per thread count in --threads (default 1 and 2); the spike and
 weight tables of the first repetition are compared byte for byte across thread
 counts ("bit-identical" line under the table). --T shortens the timed window
 of the benchmarks that allow it (brunel_plastic; the peers likewise).
+--native also builds engram with `-C target-cpu=native` (as Brian2 compiles its
+standalone code with -march=native by default) into target/native and adds a
+1-thread row for that binary; its tables join the byte-for-byte comparison.
 Appends the table, dated, with the machine description and the load average,
 to BENCHMARKS.md.
 """
@@ -106,12 +109,12 @@ def digest(d):
     return h.hexdigest()
 
 
-def run_engram(name, threads=1, T=None):
+def run_engram(name, threads=1, T=None, binary=ROOT / "target/release/engram"):
     proto = BENCH[name][0]
     bio = bio_seconds(name, T)
     ne, ni = PEERS[name][2]
     with tempfile.TemporaryDirectory() as d:
-        _, rss = timed([str(ROOT / "target/release/engram"), "run", proto, "--out", d, "--quiet",
+        _, rss = timed([str(binary), "run", proto, "--out", d, "--quiet",
                         "--format", "csv", "--threads", str(threads), *engram_sets(name, T)])
         run = json.loads(Path(d, "run.json").read_text())
         summ = json.loads(Path(d, "summary.json").read_text())
@@ -165,13 +168,20 @@ def main():
     ap.add_argument("--no-append", action="store_true", help="do not append to BENCHMARKS.md")
     ap.add_argument("--threads", default="1,2", help="engram thread counts, comma-separated")
     ap.add_argument("--T", type=float, default=None, help="timed biological seconds (brunel_plastic)")
+    ap.add_argument("--native", action="store_true", help="also run engram built with -C target-cpu=native (1 thread)")
     a = ap.parse_args()
     ensure_venv(not a.no_nest, not a.no_brian2)
     sh(["cargo", "build", "--release", "-q", "-p", "engram-cli"], cwd=ROOT)
+    if a.native:
+        env = dict(os.environ, RUSTFLAGS="-C target-cpu=native", CARGO_TARGET_DIR=str(ROOT / "target" / "native"))
+        sh(["cargo", "build", "--release", "-q", "-p", "engram-cli"], cwd=ROOT, env=env)
     load_before = loadavg()
     threads = [int(t) for t in a.threads.split(",")]
     sims = [(f"engram ({t} thread{'s' if t > 1 else ''})", (lambda t: lambda n: run_engram(n, t, a.T))(t))
             for t in threads]
+    if a.native:
+        native = ROOT / "target" / "native" / "release" / "engram"
+        sims.append(("engram native (1 thread)", lambda n: run_engram(n, 1, a.T, native)))
     if not a.no_nest:
         sims.append(("NEST 3.10 (1 thread)", lambda n: run_peer(PEERS[n][0], n, a.T)))
     if not a.no_brian2:
@@ -188,15 +198,16 @@ def main():
         digests = {s: v[0]["digest"] for s, v in res.items() if "digest" in v[0]}
         if len(digests) > 1:
             same = len(set(digests.values())) == 1
-            notes.append(f"{name}: spike and weight tables of engram with {', '.join(str(t) for t in threads)} "
-                         f"threads {'bit-identical' if same else 'DIFFER'} (SHA-256 {list(digests.values())[0][:12]})")
+            runs = [f"{t} thread{'s' if t > 1 else ''}" for t in threads] + (["the native build"] if a.native else [])
+            notes.append(f"{name}: spike and weight tables of engram with {', '.join(runs)} "
+                         f"{'bit-identical' if same else 'DIFFER'} (SHA-256 {list(digests.values())[0][:12]})")
         med = {s: {k: statistics.median(r[k] for r in v) for k in v[0] if k != "digest"} for s, v in res.items()}
         ref = med[ref_name]
         for s, m in med.items():
             comparable = abs(m["rate_hz"] - ref["rate_hz"]) <= 0.1 * ref["rate_hz"]
             rows.append((name, s, m, m["rtf"] / ref["rtf"], comparable))
         for s in med:
-            if s.startswith("engram (") and s != ref_name:
+            if s.startswith("engram") and s != ref_name:
                 notes.append(f"{name}: {s} is {ref['rtf'] / med[s]['rtf']:.2f}x faster than {ref_name}")
     header = "| benchmark | simulator | RTF | syn. events/s | peak RSS MB | bytes/synapse | rate Hz | RTF / engram RTF |\n|---|---|---|---|---|---|---|---|"
     lines = [header]
