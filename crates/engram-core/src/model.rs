@@ -244,6 +244,15 @@ pub trait SynapseModel: Send + Sync + 'static {
 
     /// Builds typed params.
     fn params(v: &ParamValues) -> Result<Self::Params, CoreError>;
+    /// Fills the constants the params derive from the step `dt` (tables of
+    /// decay factors, [`crate::decay::DecayTable`]). The engine calls it on the
+    /// params it runs with, after building them and after every change. What it
+    /// fills is a cache: the kernels give the same numbers without it.
+    fn derive(_p: &mut Self::Params, _dt: Dt) {}
+    /// Heap bytes held by the params (what [`SynapseModel::derive`] filled).
+    fn params_heap_bytes(_p: &Self::Params) -> usize {
+        0
+    }
     /// The postsynaptic trace time constant (ms) if the rule reads a spike archive.
     fn post_tau_ms(p: &Self::Params) -> Option<f64>;
     /// Checks an initial weight and returns the initial per-synapse state.

@@ -165,6 +165,9 @@ struct Shard<S: SynapseModel> {
 /// A projection whose synapses follow model `S`.
 pub struct Projection<S: SynapseModel> {
     values: ParamValues,
+    /// The params of `values`, derived ([`SynapseModel::derive`]).
+    base: S::Params,
+    /// The params in effect: `base`, or `base` at a modulator level.
     params: S::Params,
     receptor: Receptor,
     shards: Vec<Shard<S>>,
@@ -173,6 +176,7 @@ pub struct Projection<S: SynapseModel> {
     rows: Vec<S::Row>,
     max_delay: u16,
     len: usize,
+    dt: Dt,
     dt_ms: f64,
 }
 
@@ -190,7 +194,8 @@ impl<S: SynapseModel> Projection<S> {
         noise_key: u64,
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<Self, CoreError> {
-        let params = S::params(&values)?;
+        let mut params = S::params(&values)?;
+        S::derive(&mut params, dt);
         let n_shards = n_post.div_ceil(CHUNK).max(1);
         let bounds = |k: usize| ((k * CHUNK) as u32, ((k + 1) * CHUNK).min(n_post) as u32);
         let shards: Vec<Result<Shard<S>, CoreError>> = match synapses {
@@ -252,7 +257,8 @@ impl<S: SynapseModel> Projection<S> {
                 S::init_alternative(&params, &mut sh.syn[local], &mut sh.weight[local * sh.ws]);
             }
         }
-        Ok(Self { values, params, receptor, shards, rows: vec![S::Row::default(); n_pre], max_delay, len, dt_ms: dt.ms() })
+        let base = params.clone();
+        Ok(Self { values, base, params, receptor, shards, rows: vec![S::Row::default(); n_pre], max_delay, len, dt, dt_ms: dt.ms() })
     }
 }
 
@@ -614,6 +620,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         self.rows.capacity() * size_of::<S::Row>()
+            + S::params_heap_bytes(&self.params)
             + self
             .shards
             .iter()
@@ -655,7 +662,10 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     }
 
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError> {
-        self.params = S::params(&v)?;
+        let mut base = S::params(&v)?;
+        S::derive(&mut base, self.dt);
+        self.params = base.clone();
+        self.base = base;
         self.values = v;
         self.forget_memos();
         Ok(())
@@ -666,10 +676,11 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     }
 
     fn set_level(&mut self, level: f64) {
-        if let Ok(base) = S::params(&self.values) {
-            self.params = S::at_level(&base, level);
-            self.forget_memos();
-        }
+        // From the derived base: what the level leaves alone (the decay tables
+        // when the time constants stay) is shared, not filled again.
+        self.params = S::at_level(&self.base, level);
+        S::derive(&mut self.params, self.dt);
+        self.forget_memos();
     }
 
     fn is_slow(&self) -> bool {
