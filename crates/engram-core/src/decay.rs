@@ -73,6 +73,16 @@ impl DecayTable {
         }
     }
 
+    /// The table's `exp(-steps·dt/τ)` if it was filled for `tau_ms` and `dt_ms`
+    /// and is long enough (then the bits of [`DecayTable::factor`]), else `None`.
+    #[inline]
+    pub fn lookup(&self, steps: u64, dt_ms: f64, tau_ms: f64) -> Option<f64> {
+        match self.values.get(steps as usize) {
+            Some(&v) if self.is_for(tau_ms, dt_ms) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -113,9 +123,12 @@ mod tests {
                 let minus = (-(k as i64)) as f64 * dt;
                 assert_eq!((minus / tau).exp().to_bits(), want.to_bits());
             }
+            assert_eq!(t.lookup(t.len() as u64 - 1, dt, tau), Some(t.get(t.len() as u64 - 1, dt, tau)));
+            assert_eq!(t.lookup(t.len() as u64, dt, tau), None);
             // Asked for another tau or dt, the table is not used.
             assert_eq!(t.get(3, dt, tau * 2.0).to_bits(), (-3.0 * dt / (tau * 2.0)).exp().to_bits());
             assert_eq!(t.get(3, dt * 0.5, tau).to_bits(), (-3.0 * (dt * 0.5) / tau).exp().to_bits());
+            assert_eq!((t.lookup(3, dt * 0.5, tau), t.lookup(3, dt, tau * 2.0)), (None, None));
         }
         assert_eq!(DecayTable::default().get(7, 0.1, 20.0), (-7.0 * 0.1 / 20.0f64).exp());
         let a = DecayTable::new(20.0, 0.1);

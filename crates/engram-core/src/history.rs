@@ -179,6 +179,14 @@ impl PostHistory {
         self.forget_memo();
     }
 
+    /// The newest stamp (`i64::MIN` if none), read from the first cache line:
+    /// the engine calls it a few synapses ahead, so that the line is on its way
+    /// when the synapse's rule reads it.
+    #[inline]
+    pub fn touch(&self) -> i64 {
+        self.last
+    }
+
     /// Forgets the value remembered by [`PostHistory::k_minus_memo`] (call it when
     /// the decay function changes, e.g. a new `tau_minus`).
     #[inline]
@@ -276,6 +284,21 @@ impl PostHistory {
             self.memo_t = t;
         }
         self.memo_k
+    }
+
+    /// [`PostHistory::k_minus_memo`], with a shortcut for the common case: when
+    /// the newest spike is before `t`, `quick(steps since it)` may give the
+    /// decay factor at once (from a table; it must then be `decay`'s, bit for
+    /// bit), and the trace is computed without the memo (whose hits and misses
+    /// are hard for the branch predictor; this test is almost always true).
+    #[inline]
+    pub fn k_minus_quick(&mut self, t: i64, quick: impl Fn(Step) -> Option<f64>, decay: impl Fn(Step) -> f64) -> f64 {
+        if self.last != NONE && self.last < t {
+            if let Some(factor) = quick((t - self.last) as Step) {
+                return self.k_minus * factor;
+            }
+        }
+        self.k_minus_memo(t, decay)
     }
 
     /// The nearest-neighbour trace just before `t`: only the latest spike strictly
@@ -416,6 +439,9 @@ mod tests {
                 assert_eq!(h.k_minus(t, decay).to_bits(), naive.to_bits());
                 assert_eq!(h.k_minus_memo(t, decay).to_bits(), naive.to_bits());
                 assert_eq!(h.k_minus_memo(t, decay).to_bits(), naive.to_bits());
+                let table = |steps: Step| (steps < 40).then(|| decay(steps));
+                assert_eq!(h.k_minus_quick(t, table, decay).to_bits(), naive.to_bits());
+                assert_eq!(h.k_minus_quick(t - 1, table, decay).to_bits(), reference.k_minus(t - 1).to_bits());
                 assert_eq!(h.any_in(after, upto), !want.is_empty());
                 let nearest = reference.entries.iter().rev().find(|e| (e.stamp as i64) < t).map_or(0.0, |e| decay((t - e.stamp as i64) as Step));
                 assert_eq!(h.nearest_k_minus(t, decay).to_bits(), nearest.to_bits());

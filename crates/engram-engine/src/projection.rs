@@ -462,6 +462,9 @@ struct RuleScratch {
     pres: Vec<u32>,
 }
 
+/// How many synapses ahead [`deliver_shard`] loads a postsynaptic archive.
+const AHEAD: usize = 8;
+
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn deliver_shard<S: SynapseModel>(
@@ -484,12 +487,21 @@ fn deliver_shard<S: SynapseModel>(
     // The shard's block of the ring buffers is slot-major (see `InputBuffer`).
     let chunk_len = exc.len() / slots;
     let mut none = PostHistory::default();
+    // Archives loaded ahead of their use (see below); folded into one value that
+    // is kept, so that the loads are made.
+    let mut ahead = 0i64;
     for &j in pre_spikes {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
         let row = &rows[j as usize];
         for k in a..b {
             let local = sh.post[k] as usize;
             let d = sh.delay[k * sh.ds] as u64;
+            // The archive of the synapse AHEAD places on: a load whose result
+            // nothing waits for, so its cache miss overlaps with this synapse's
+            // work instead of stalling the synapse that needs it.
+            if !sh.history.is_empty() && k + AHEAD < b {
+                ahead ^= sh.history[sh.post[k + AHEAD] as usize].touch();
+            }
             {
                 // Rules without a spike archive get an empty one.
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
@@ -520,6 +532,7 @@ fn deliver_shard<S: SynapseModel>(
             }
         }
     }
+    std::hint::black_box(ahead);
 }
 
 impl<S: SynapseModel> ProjectionDyn for Projection<S> {

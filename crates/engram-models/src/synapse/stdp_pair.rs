@@ -431,9 +431,12 @@ where
         }
         // Depression from the postsynaptic trace strictly before t_pre - d.
         weight = match Self::PAIRING {
-            // Remembered per postsynaptic neuron: synapses from several presynaptic
-            // neurons firing in one step read it at the same t.
-            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus_memo(t_pre - d, minus_decay)),
+            // From the table, or remembered per postsynaptic neuron (synapses from
+            // several presynaptic neurons firing in one step read it at the same t).
+            Pairing::AllToAll => {
+                let table = |steps: u64| p.minus_decay.lookup(steps, dt, p.tau_minus);
+                Self::depress(p, weight, cx.post.k_minus_quick(t_pre - d, table, minus_decay))
+            }
             Pairing::NearestSymmetric | Pairing::NearestPreCentered => {
                 Self::depress(p, weight, cx.post.nearest_k_minus(t_pre - d, minus_decay))
             }
