@@ -99,7 +99,8 @@ pub trait ProjectionDyn: Send + Sync {
     fn modulator(&self) -> Option<&'static str>;
     /// Brings every synapse of a modulated rule to `stamp` (weights and traces).
     fn catch_up(&mut self, stamp: Step, modulator: &ModulatorTrace, parallel: bool);
-    /// Heap bytes held by the synapses (arrays, per-synapse state, spike archives).
+    /// Heap bytes held by the synapses (arrays, per-synapse state, spike
+    /// archives) and by the shared params (tables).
     fn heap_bytes(&self) -> usize;
     /// Sum and count of weights (for the mean-weight recorder), in a fixed order.
     fn weight_sum(&self) -> (f64, usize);
@@ -400,7 +401,8 @@ pub struct MemoryEstimate {
     /// homogeneous, model state, index by post).
     pub per_synapse: usize,
     /// All bytes kept once built: the synapses, the row pointers and
-    /// homogeneous columns of every shard, and the per-postsynaptic-neuron arrays.
+    /// homogeneous columns of every shard, the per-postsynaptic-neuron arrays
+    /// and the params' tables.
     pub kept: f64,
     /// Bytes held only while building (drawn lists, sort scratch), on top of `kept`.
     pub scratch: f64,
@@ -420,11 +422,20 @@ impl<S: SynapseModel> Projection<S> {
         let delay = if explicit { size_of::<u16>() } else { 0 };
         let by_post = if S::ON_POST { size_of::<u32>() } else { 0 };
         let per_synapse = size_of::<u16>() + delay + weight + size_of::<S::Syn>() + by_post;
-        let per_post = size_of::<PostHistory>() + by_post;
+        // A spike archive per postsynaptic neuron for rules that read one (whether
+        // a rule does is not a matter of its parameter values), and the params'
+        // tables, as filled for the default parameters and step.
+        let defaults = S::params(&S::INFO.defaults()).ok().map(|mut p| {
+            S::derive(&mut p, Dt::from_ms(Dt::DEFAULT_MS).expect("a valid step"));
+            p
+        });
+        let archive = defaults.as_ref().is_some_and(|p| S::post_tau_ms(p).is_some());
+        let tables = defaults.as_ref().map_or(0, |p| S::params_heap_bytes(p));
+        let per_post = if archive { size_of::<PostHistory>() } else { 0 } + by_post;
         let per_shard = (n_pre + 1) * size_of::<u32>() + size_of::<u16>() + size_of::<f64>();
         // Per-row presynaptic state (K+ and t_last of the STDP rules), once per pre neuron.
         let rows = n_pre * size_of::<S::Row>();
-        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post + rows) as f64;
+        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post + rows + tables) as f64;
         let scratch = if explicit {
             // The pairs, the specs made from them, and the stable sort's buffer (half the specs).
             synapses * (size_of::<(u32, u32)>() as f64 + 1.5 * size_of::<SynapseSpec>() as f64)
