@@ -83,6 +83,15 @@ impl DecayTable {
         }
     }
 
+    /// The table for `tau_ms` and `dt_ms`, checked once: lookups through the
+    /// view skip the check (its entries are empty if the table was filled for
+    /// other values).
+    #[inline]
+    pub fn view(&self, dt_ms: f64, tau_ms: f64) -> DecayView<'_> {
+        let values = if self.is_for(tau_ms, dt_ms) { &self.values[..] } else { &[] };
+        DecayView { values, dt_ms, tau_ms }
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -101,6 +110,31 @@ impl DecayTable {
     /// Whether two tables share their entries.
     pub fn shares(&self, other: &DecayTable) -> bool {
         Arc::ptr_eq(&self.values, &other.values)
+    }
+}
+
+/// A [`DecayTable`] checked for one `τ` and `dt` ([`DecayTable::view`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DecayView<'a> {
+    values: &'a [f64],
+    dt_ms: f64,
+    tau_ms: f64,
+}
+
+impl DecayView<'_> {
+    /// `exp(-steps·dt/τ)`, bit for bit [`DecayTable::factor`].
+    #[inline]
+    pub fn get(&self, steps: u64) -> f64 {
+        match self.values.get(steps as usize) {
+            Some(&v) => v,
+            None => DecayTable::factor(steps, self.dt_ms, self.tau_ms),
+        }
+    }
+
+    /// The table's factor, or `None` past its end.
+    #[inline]
+    pub fn lookup(&self, steps: u64) -> Option<f64> {
+        self.values.get(steps as usize).copied()
     }
 }
 
@@ -124,6 +158,13 @@ mod tests {
                 assert_eq!((minus / tau).exp().to_bits(), want.to_bits());
             }
             assert_eq!(t.lookup(t.len() as u64 - 1, dt, tau), Some(t.get(t.len() as u64 - 1, dt, tau)));
+            let v = t.view(dt, tau);
+            for k in [0, 1, 17, t.len() as u64 - 1, t.len() as u64, 1 << 30] {
+                assert_eq!(v.get(k).to_bits(), (-(k as f64) * dt / tau).exp().to_bits());
+                assert_eq!(v.lookup(k), t.lookup(k, dt, tau));
+            }
+            let other = t.view(dt, tau * 3.0);
+            assert_eq!((other.lookup(1), other.get(5).to_bits()), (None, (-5.0 * dt / (tau * 3.0)).exp().to_bits()));
             assert_eq!(t.lookup(t.len() as u64, dt, tau), None);
             // Asked for another tau or dt, the table is not used.
             assert_eq!(t.get(3, dt, tau * 2.0).to_bits(), (-3.0 * dt / (tau * 2.0)).exp().to_bits());

@@ -402,7 +402,8 @@ where
         let t_last = cx.row.t_last as i64;
         // The decay factors exp(-k dt/tau) come from the tables, the same bits as
         // the library call (see DecayTable).
-        let minus_decay = |steps: u64| p.minus_decay.get(steps, dt, p.tau_minus);
+        let (plus_decay, minus_table) = (p.plus_decay.view(dt, p.tau_plus), p.minus_decay.view(dt, p.tau_minus));
+        let minus_decay = |steps: u64| minus_table.get(steps);
         let mut weight = *w;
         // Facilitation for post spikes in (t_last - d, t_pre - d].
         match Self::PAIRING {
@@ -411,7 +412,7 @@ where
                 cx.post.read(t_last - d, t_pre - d, |t_post| {
                     // K+ decayed from t_last to t_post + d (> t_last: the window's tie rule).
                     let steps = (t_post as i64 + d - t_last) as u64;
-                    weight = Self::facilitate(p, weight, k_plus * p.plus_decay.get(steps, dt, p.tau_plus));
+                    weight = Self::facilitate(p, weight, k_plus * plus_decay.get(steps));
                 });
             }
             Pairing::NearestPreCentered | Pairing::NearestRestricted => {
@@ -422,7 +423,7 @@ where
                 if let Some(t_post) = first {
                     let steps = (t_post as i64 + d - t_last) as u64;
                     let k_plus = if Self::PAIRING == Pairing::NearestPreCentered { syn.k_plus() } else { 1.0 };
-                    weight = Self::facilitate(p, weight, k_plus * p.plus_decay.get(steps, dt, p.tau_plus));
+                    weight = Self::facilitate(p, weight, k_plus * plus_decay.get(steps));
                     if Self::PAIRING == Pairing::NearestPreCentered {
                         syn.set_k_plus(0.0);
                     }
@@ -434,7 +435,7 @@ where
             // From the table, or remembered per postsynaptic neuron (synapses from
             // several presynaptic neurons firing in one step read it at the same t).
             Pairing::AllToAll => {
-                let table = |steps: u64| p.minus_decay.lookup(steps, dt, p.tau_minus);
+                let table = |steps: u64| minus_table.lookup(steps);
                 Self::depress(p, weight, cx.post.k_minus_quick(t_pre - d, table, minus_decay))
             }
             Pairing::NearestSymmetric | Pairing::NearestPreCentered => {
@@ -450,7 +451,7 @@ where
         };
         *w = weight;
         if Self::PAIRING == Pairing::NearestPreCentered {
-            syn.set_k_plus(syn.k_plus() * p.plus_decay.get((t_pre - t_last) as u64, dt, p.tau_plus) + 1.0);
+            syn.set_k_plus(syn.k_plus() * plus_decay.get((t_pre - t_last) as u64) + 1.0);
         }
     }
 
