@@ -501,9 +501,19 @@ fn deliver_shard<S: SynapseModel>(
     // Archives loaded ahead of their use (see below); folded into one value that
     // is kept, so that the loads are made.
     let mut ahead = 0i64;
-    for &j in pre_spikes {
+    for (n, &j) in pre_spikes.iter().enumerate() {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
         let row = &rows[j as usize];
+        // The first post index and weight of the next row, likewise (the
+        // hardware prefetcher only follows a row once it has missed on it).
+        if !sh.history.is_empty() {
+            if let Some(&next) = pre_spikes.get(n + 1) {
+                let c = sh.row[next as usize] as usize;
+                if c < sh.post.len() {
+                    ahead ^= sh.post[c] as i64 ^ sh.weight[c * sh.ws].to_bits() as i64;
+                }
+            }
+        }
         for k in a..b {
             let local = sh.post[k] as usize;
             let d = sh.delay[k * sh.ds] as u64;
