@@ -2,7 +2,9 @@
 //!
 //! Every model shows the same anatomy (see ARCHITECTURE.md):
 //! - `Params`: validated, built from [`ParamValues`] in canonical units;
-//! - `Derived`: constants precomputed from params and `dt` (propagators);
+//! - `Derived`: constants precomputed from params and `dt` (propagators;
+//!   synapse models keep theirs, such as decay tables, in their params,
+//!   filled by [`SynapseModel::derive`]);
 //! - `State`: plain per-neuron or per-synapse data, `Copy`, checkpointable;
 //! - synapse models may also keep presynaptic state once per *row* (per
 //!   projection and presynaptic neuron: [`SynapseModel::Row`]) instead of per

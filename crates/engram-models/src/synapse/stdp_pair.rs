@@ -37,6 +37,10 @@
 //! own per-synapse implementation. The exception is `stdp_nn_pre_centered`,
 //! whose `K+` is reset by the synapse's own facilitations: it keeps `K+` per
 //! synapse ([`PreCenteredSyn`], 18 bytes) and only `t_last_pre` in the row.
+//! The decay factors `exp(-k·dt/τ)` (k a whole number of steps) come from
+//! tables filled by `derive` with the very expression the rule evaluates
+//! otherwise ([`DecayTable`]): the same bits, without a library `exp` per
+//! postsynaptic spike and synapse.
 //!
 //! | parameter | unit | default | meaning |
 //! |-----------|------|---------|---------|
