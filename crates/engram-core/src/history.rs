@@ -531,7 +531,7 @@ mod tests {
             h.record(s, 3, decay);
             reference.record(s, 3);
             assert_eq!(h.len(), reference.entries.len());
-            assert!(h.has_older == !h.older.is_empty());
+            assert_eq!(h.has_older, !h.older.is_empty());
             if i % 3 == 2 {
                 let upto = s as i64 + 1;
                 let mut got = vec![];
