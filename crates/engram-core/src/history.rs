@@ -25,7 +25,8 @@ const NONE: i64 = i64::MIN;
 /// Spikes kept in the struct itself (the newest ones); older ones go to a queue
 /// on the heap. A reader comes back at each presynaptic spike, and between two
 /// of them (similar rates) the number of new postsynaptic spikes is about
-/// geometric with ratio 1/2, so 4 cover some 94 % of the reads.
+/// geometric with ratio 1/2, so 4 cover some 94 % of the reads (those with
+/// at most 3 new spikes: when all 4 are new, older ones may be too).
 const INLINE: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,8 +42,8 @@ struct Entry {
 /// spikes held in the struct. The first cache line holds what a synapse reads
 /// at each presynaptic spike: the stamps of the inline spikes (the newest in
 /// full, the others as gaps back from it), their read counts, the trace just
-/// after the newest spike and the remembered trace; so the common reads (up to
-/// [`INLINE`] new spikes since the reader's last visit) touch that line only.
+/// after the newest spike and the remembered trace; so the common reads (fewer
+/// than [`INLINE`] new spikes since the reader's last visit) touch that line only.
 /// The second holds the traces of the older inline spikes, the reader count
 /// and the queue.
 #[derive(Debug, Clone, PartialEq)]
