@@ -25,7 +25,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engram_core::model::{NeuronModel, SynapseModel};
 use engram_engine::population::{Population, PopulationDyn};
-use engram_engine::projection::{Projection, ProjectionDyn, Receptor};
+use engram_engine::projection::{Projection, ProjectionDyn, Receptor, Synapses};
 use engram_micro::{dt, random_synapses, Mix};
 use engram_models::neuron::lif_psc_delta::LifPscDelta;
 use engram_models::synapse::static_synapse::StaticSynapse;
@@ -84,7 +84,7 @@ fn spike_delivery(c: &mut Criterion) {
     let deg = out_degrees(n_pre, &syn);
     let (lists, per_step) = spike_cycle(n_pre as u32, 34, &deg, 2);
     let mut proj =
-        Projection::<StaticSynapse>::new(StaticSynapse::INFO.defaults(), Receptor::BySign, n_pre, n_post, syn, dt(), 0)
+        Projection::<StaticSynapse>::new(StaticSynapse::INFO.defaults(), Receptor::BySign, n_pre, n_post, Synapses::List(syn), dt(), 0, None)
             .unwrap();
     let mut post = brunel_neurons(n_post, 0.0);
     let mut s = 0u64;
@@ -121,7 +121,7 @@ fn stdp(c: &mut Criterion) {
     let mut g = c.benchmark_group("stdp");
     {
         let small = random_synapses(n, n, 0.1, 0.1, 15, 6);
-        let proj = Projection::<StdpAllToAll>::new(values.clone(), Receptor::BySign, n, n, small, dt(), 0).unwrap();
+        let proj = Projection::<StdpAllToAll>::new(values.clone(), Receptor::BySign, n, n, Synapses::List(small), dt(), 0, None).unwrap();
         let mut proj = Some(proj);
         let mut s = 0u64;
         g.throughput(Throughput::Elements(27));
@@ -136,7 +136,7 @@ fn stdp(c: &mut Criterion) {
     }
     // Steady state of the plastic Brunel benchmark: post spikes are archived and
     // every presynaptic spike reads them (so the archives stay short).
-    let mut proj = Projection::<StdpAllToAll>::new(values, Receptor::BySign, n, n, syn, dt(), 0).unwrap();
+    let mut proj = Projection::<StdpAllToAll>::new(values, Receptor::BySign, n, n, Synapses::List(syn), dt(), 0, None).unwrap();
     let mut post = brunel_neurons(n, 0.0);
     let mut s = 0u64;
     let step = |s: u64, proj: &mut Projection<StdpAllToAll>, post: &mut Population<LifPscDelta>| {

@@ -9,12 +9,14 @@
 //!   user input and documents models (`engram describe`);
 //! - [`model`]: the traits a neuron model or a plasticity rule implements;
 //! - [`history`]: the postsynaptic spike archive that pair-based rules read;
+//! - [`decay`]: exact tables of decay factors `exp(-k·dt/τ)` for event-driven rules;
 //! - [`modulator`]: the level of a neuromodulator in a region (tonic + decaying releases).
 //!
 //! Layers point one way: models and the engine depend on this crate, never the
 //! reverse.
 #![warn(missing_docs)]
 
+pub mod decay;
 pub mod error;
 pub mod history;
 pub mod model;

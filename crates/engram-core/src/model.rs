@@ -2,7 +2,9 @@
 //!
 //! Every model shows the same anatomy (see ARCHITECTURE.md):
 //! - `Params`: validated, built from [`ParamValues`] in canonical units;
-//! - `Derived`: constants precomputed from params and `dt` (propagators);
+//! - `Derived`: constants precomputed from params and `dt` (propagators;
+//!   synapse models keep theirs, such as decay tables, in their params,
+//!   filled by [`SynapseModel::derive`]);
 //! - `State`: plain per-neuron or per-synapse data, `Copy`, checkpointable;
 //! - synapse models may also keep presynaptic state once per *row* (per
 //!   projection and presynaptic neuron: [`SynapseModel::Row`]) instead of per
@@ -244,6 +246,15 @@ pub trait SynapseModel: Send + Sync + 'static {
 
     /// Builds typed params.
     fn params(v: &ParamValues) -> Result<Self::Params, CoreError>;
+    /// Fills the constants the params derive from the step `dt` (tables of
+    /// decay factors, [`crate::decay::DecayTable`]). The engine calls it on the
+    /// params it runs with, after building them and after every change. What it
+    /// fills is a cache: the kernels give the same numbers without it.
+    fn derive(_p: &mut Self::Params, _dt: Dt) {}
+    /// Heap bytes held by the params (what [`SynapseModel::derive`] filled).
+    fn params_heap_bytes(_p: &Self::Params) -> usize {
+        0
+    }
     /// The postsynaptic trace time constant (ms) if the rule reads a spike archive.
     fn post_tau_ms(p: &Self::Params) -> Option<f64>;
     /// Checks an initial weight and returns the initial per-synapse state.

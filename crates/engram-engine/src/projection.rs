@@ -99,7 +99,8 @@ pub trait ProjectionDyn: Send + Sync {
     fn modulator(&self) -> Option<&'static str>;
     /// Brings every synapse of a modulated rule to `stamp` (weights and traces).
     fn catch_up(&mut self, stamp: Step, modulator: &ModulatorTrace, parallel: bool);
-    /// Heap bytes held by the synapses (arrays, per-synapse state, spike archives).
+    /// Heap bytes held by the synapses (arrays, per-synapse state, spike
+    /// archives) and by the shared params (tables).
     fn heap_bytes(&self) -> usize;
     /// Sum and count of weights (for the mean-weight recorder), in a fixed order.
     fn weight_sum(&self) -> (f64, usize);
@@ -165,6 +166,9 @@ struct Shard<S: SynapseModel> {
 /// A projection whose synapses follow model `S`.
 pub struct Projection<S: SynapseModel> {
     values: ParamValues,
+    /// The params of `values`, derived ([`SynapseModel::derive`]).
+    base: S::Params,
+    /// The params in effect: `base`, or `base` at a modulator level.
     params: S::Params,
     receptor: Receptor,
     shards: Vec<Shard<S>>,
@@ -173,6 +177,7 @@ pub struct Projection<S: SynapseModel> {
     rows: Vec<S::Row>,
     max_delay: u16,
     len: usize,
+    dt: Dt,
     dt_ms: f64,
 }
 
@@ -190,7 +195,8 @@ impl<S: SynapseModel> Projection<S> {
         noise_key: u64,
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<Self, CoreError> {
-        let params = S::params(&values)?;
+        let mut params = S::params(&values)?;
+        S::derive(&mut params, dt);
         let n_shards = n_post.div_ceil(CHUNK).max(1);
         let bounds = |k: usize| ((k * CHUNK) as u32, ((k + 1) * CHUNK).min(n_post) as u32);
         let shards: Vec<Result<Shard<S>, CoreError>> = match synapses {
@@ -252,7 +258,8 @@ impl<S: SynapseModel> Projection<S> {
                 S::init_alternative(&params, &mut sh.syn[local], &mut sh.weight[local * sh.ws]);
             }
         }
-        Ok(Self { values, params, receptor, shards, rows: vec![S::Row::default(); n_pre], max_delay, len, dt_ms: dt.ms() })
+        let base = params.clone();
+        Ok(Self { values, base, params, receptor, shards, rows: vec![S::Row::default(); n_pre], max_delay, len, dt, dt_ms: dt.ms() })
     }
 }
 
@@ -394,7 +401,8 @@ pub struct MemoryEstimate {
     /// homogeneous, model state, index by post).
     pub per_synapse: usize,
     /// All bytes kept once built: the synapses, the row pointers and
-    /// homogeneous columns of every shard, and the per-postsynaptic-neuron arrays.
+    /// homogeneous columns of every shard, the per-postsynaptic-neuron arrays
+    /// and the params' tables.
     pub kept: f64,
     /// Bytes held only while building (drawn lists, sort scratch), on top of `kept`.
     pub scratch: f64,
@@ -414,11 +422,20 @@ impl<S: SynapseModel> Projection<S> {
         let delay = if explicit { size_of::<u16>() } else { 0 };
         let by_post = if S::ON_POST { size_of::<u32>() } else { 0 };
         let per_synapse = size_of::<u16>() + delay + weight + size_of::<S::Syn>() + by_post;
-        let per_post = size_of::<PostHistory>() + by_post;
+        // A spike archive per postsynaptic neuron for rules that read one (whether
+        // a rule does is not a matter of its parameter values), and the params'
+        // tables, as filled for the default parameters and step.
+        let defaults = S::params(&S::INFO.defaults()).ok().map(|mut p| {
+            S::derive(&mut p, Dt::from_ms(Dt::DEFAULT_MS).expect("a valid step"));
+            p
+        });
+        let archive = defaults.as_ref().is_some_and(|p| S::post_tau_ms(p).is_some());
+        let tables = defaults.as_ref().map_or(0, |p| S::params_heap_bytes(p));
+        let per_post = if archive { size_of::<PostHistory>() } else { 0 } + by_post;
         let per_shard = (n_pre + 1) * size_of::<u32>() + size_of::<u16>() + size_of::<f64>();
         // Per-row presynaptic state (K+ and t_last of the STDP rules), once per pre neuron.
         let rows = n_pre * size_of::<S::Row>();
-        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post + rows) as f64;
+        let kept = synapses * per_synapse as f64 + (n_shards * per_shard + n_post * per_post + rows + tables) as f64;
         let scratch = if explicit {
             // The pairs, the specs made from them, and the stable sort's buffer (half the specs).
             synapses * (size_of::<(u32, u32)>() as f64 + 1.5 * size_of::<SynapseSpec>() as f64)
@@ -456,6 +473,9 @@ struct RuleScratch {
     pres: Vec<u32>,
 }
 
+/// How many synapses ahead [`deliver_shard`] loads a postsynaptic archive.
+const AHEAD: usize = 8;
+
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn deliver_shard<S: SynapseModel>(
@@ -478,12 +498,31 @@ fn deliver_shard<S: SynapseModel>(
     // The shard's block of the ring buffers is slot-major (see `InputBuffer`).
     let chunk_len = exc.len() / slots;
     let mut none = PostHistory::default();
-    for &j in pre_spikes {
+    // Archives loaded ahead of their use (see below); folded into one value that
+    // is kept, so that the loads are made.
+    let mut ahead = 0i64;
+    for (n, &j) in pre_spikes.iter().enumerate() {
         let (a, b) = (sh.row[j as usize] as usize, sh.row[j as usize + 1] as usize);
         let row = &rows[j as usize];
+        // The first post index and weight of the next row, likewise (the
+        // hardware prefetcher only follows a row once it has missed on it).
+        if !sh.history.is_empty() {
+            if let Some(&next) = pre_spikes.get(n + 1) {
+                let c = sh.row[next as usize] as usize;
+                if c < sh.post.len() {
+                    ahead ^= sh.post[c] as i64 ^ sh.weight[c * sh.ws].to_bits() as i64;
+                }
+            }
+        }
         for k in a..b {
             let local = sh.post[k] as usize;
             let d = sh.delay[k * sh.ds] as u64;
+            // The archive of the synapse AHEAD places on: a load whose result
+            // nothing waits for, so its cache miss overlaps with this synapse's
+            // work instead of stalling the synapse that needs it.
+            if !sh.history.is_empty() && k + AHEAD < b {
+                ahead ^= sh.history[sh.post[k + AHEAD] as usize].touch();
+            }
             {
                 // Rules without a spike archive get an empty one.
                 let post = if sh.history.is_empty() { &mut none } else { &mut sh.history[local] };
@@ -514,6 +553,7 @@ fn deliver_shard<S: SynapseModel>(
             }
         }
     }
+    std::hint::black_box(ahead);
 }
 
 impl<S: SynapseModel> ProjectionDyn for Projection<S> {
@@ -614,6 +654,7 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         self.rows.capacity() * size_of::<S::Row>()
+            + S::params_heap_bytes(&self.params)
             + self
             .shards
             .iter()
@@ -655,7 +696,10 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     }
 
     fn set_values(&mut self, v: ParamValues) -> Result<(), CoreError> {
-        self.params = S::params(&v)?;
+        let mut base = S::params(&v)?;
+        S::derive(&mut base, self.dt);
+        self.params = base.clone();
+        self.base = base;
         self.values = v;
         self.forget_memos();
         Ok(())
@@ -666,10 +710,11 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
     }
 
     fn set_level(&mut self, level: f64) {
-        if let Ok(base) = S::params(&self.values) {
-            self.params = S::at_level(&base, level);
-            self.forget_memos();
-        }
+        // From the derived base: what the level leaves alone (the decay tables
+        // when the time constants stay) is shared, not filled again.
+        self.params = S::at_level(&self.base, level);
+        S::derive(&mut self.params, self.dt);
+        self.forget_memos();
     }
 
     fn is_slow(&self) -> bool {

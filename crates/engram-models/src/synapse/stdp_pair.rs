@@ -37,6 +37,10 @@
 //! own per-synapse implementation. The exception is `stdp_nn_pre_centered`,
 //! whose `K+` is reset by the synapse's own facilitations: it keeps `K+` per
 //! synapse ([`PreCenteredSyn`], 18 bytes) and only `t_last_pre` in the row.
+//! The decay factors `exp(-k·dt/τ)` (k a whole number of steps) come from
+//! tables filled by `derive` with the very expression the rule evaluates
+//! otherwise ([`DecayTable`]): the same bits, without a library `exp` per
+//! postsynaptic spike and synapse.
 //!
 //! | parameter | unit | default | meaning |
 //! |-----------|------|---------|---------|
@@ -70,8 +74,9 @@
 //! Lee & Sompolinsky (2001) PRL 86:364; Morrison, Diesmann & Gerstner (2008)
 //! Biol Cybern 98:459 (pairing schemes).
 
+use engram_core::decay::DecayTable;
 use engram_core::model::{PreSpike, SynapseModel};
-use engram_core::time::Step;
+use engram_core::time::{Dt, Step};
 use engram_core::params::{Bound, FieldSpec, ModelInfo, ModelKind, ParamValues};
 use engram_core::units::Dimension::{Dimensionless, Time, Weight};
 use engram_core::CoreError;
@@ -153,6 +158,10 @@ pub struct Params {
     pub k_ach: f64,
     /// Transmission factor in effect (1 unless a bound modulator acts).
     pub gain: f64,
+    /// `exp(-k·dt/tau_plus)` (filled by `derive`; one table when `tau_minus` is equal).
+    pub plus_decay: DecayTable,
+    /// `exp(-k·dt/tau_minus)`.
+    pub minus_decay: DecayTable,
 }
 
 /// Presynaptic state, kept once per row (projection and presynaptic neuron).
@@ -339,11 +348,22 @@ where
             ach_plasticity: v.get("ach_plasticity"),
             k_ach: v.get("K_ach"),
             gain: 1.0,
+            plus_decay: DecayTable::default(),
+            minus_decay: DecayTable::default(),
         };
         if p.w_max == 0.0 {
             return Err(CoreError::Inconsistent("Wmax must not be 0".into()));
         }
         Ok(p)
+    }
+
+    fn derive(p: &mut Params, dt: Dt) {
+        p.plus_decay = p.plus_decay.for_params(&p.minus_decay, p.tau_plus, dt.ms());
+        p.minus_decay = p.minus_decay.for_params(&p.plus_decay, p.tau_minus, dt.ms());
+    }
+
+    fn params_heap_bytes(p: &Params) -> usize {
+        p.plus_decay.heap_bytes() + if p.minus_decay.shares(&p.plus_decay) { 0 } else { p.minus_decay.heap_bytes() }
     }
 
     fn post_tau_ms(p: &Params) -> Option<f64> {
@@ -384,15 +404,19 @@ where
         let d = cx.delay as i64;
         // The row's state before this spike (NEST's per-synapse Kplus_, t_lastspike_).
         let t_last = cx.row.t_last as i64;
-        let minus_decay = |steps: u64| (-(steps as f64) * dt / p.tau_minus).exp();
+        // The decay factors exp(-k dt/tau) come from the tables, the same bits as
+        // the library call (see DecayTable).
+        let (plus_decay, minus_table) = (p.plus_decay.view(dt, p.tau_plus), p.minus_decay.view(dt, p.tau_minus));
+        let minus_decay = |steps: u64| minus_table.get(steps);
         let mut weight = *w;
         // Facilitation for post spikes in (t_last - d, t_pre - d].
         match Self::PAIRING {
             Pairing::AllToAll | Pairing::NearestSymmetric => {
                 let k_plus = if Self::PAIRING == Pairing::AllToAll { cx.row.k_plus } else { 1.0 };
                 cx.post.read(t_last - d, t_pre - d, |t_post| {
-                    let minus_dt = (t_last - (t_post as i64 + d)) as f64 * dt;
-                    weight = Self::facilitate(p, weight, k_plus * (minus_dt / p.tau_plus).exp());
+                    // K+ decayed from t_last to t_post + d (> t_last: the window's tie rule).
+                    let steps = (t_post as i64 + d - t_last) as u64;
+                    weight = Self::facilitate(p, weight, k_plus * plus_decay.get(steps));
                 });
             }
             Pairing::NearestPreCentered | Pairing::NearestRestricted => {
@@ -401,9 +425,9 @@ where
                     first.get_or_insert(t_post);
                 });
                 if let Some(t_post) = first {
-                    let minus_dt = (t_last - (t_post as i64 + d)) as f64 * dt;
+                    let steps = (t_post as i64 + d - t_last) as u64;
                     let k_plus = if Self::PAIRING == Pairing::NearestPreCentered { syn.k_plus() } else { 1.0 };
-                    weight = Self::facilitate(p, weight, k_plus * (minus_dt / p.tau_plus).exp());
+                    weight = Self::facilitate(p, weight, k_plus * plus_decay.get(steps));
                     if Self::PAIRING == Pairing::NearestPreCentered {
                         syn.set_k_plus(0.0);
                     }
@@ -412,9 +436,12 @@ where
         }
         // Depression from the postsynaptic trace strictly before t_pre - d.
         weight = match Self::PAIRING {
-            // Remembered per postsynaptic neuron: synapses from several presynaptic
-            // neurons firing in one step read it at the same t.
-            Pairing::AllToAll => Self::depress(p, weight, cx.post.k_minus_memo(t_pre - d, minus_decay)),
+            // From the table, or remembered per postsynaptic neuron (synapses from
+            // several presynaptic neurons firing in one step read it at the same t).
+            Pairing::AllToAll => {
+                let table = |steps: u64| minus_table.lookup(steps);
+                Self::depress(p, weight, cx.post.k_minus_quick(t_pre - d, table, minus_decay))
+            }
             Pairing::NearestSymmetric | Pairing::NearestPreCentered => {
                 Self::depress(p, weight, cx.post.nearest_k_minus(t_pre - d, minus_decay))
             }
@@ -428,7 +455,7 @@ where
         };
         *w = weight;
         if Self::PAIRING == Pairing::NearestPreCentered {
-            syn.set_k_plus(syn.k_plus() * (-((t_pre - t_last) as f64) * dt / p.tau_plus).exp() + 1.0);
+            syn.set_k_plus(syn.k_plus() * plus_decay.get((t_pre - t_last) as u64) + 1.0);
         }
     }
 
@@ -436,7 +463,7 @@ where
     fn on_pre_row(p: &Params, row: &mut Row, stamp: Step, dt_ms: f64) {
         // The same update NEST applies to every synapse's Kplus_ and t_lastspike_.
         if Self::PAIRING == Pairing::AllToAll {
-            row.k_plus = row.k_plus * (-((stamp as i64 - row.t_last as i64) as f64) * dt_ms / p.tau_plus).exp() + 1.0;
+            row.k_plus = row.k_plus * p.plus_decay.get(stamp - row.t_last, dt_ms, p.tau_plus) + 1.0;
         }
         row.t_last = stamp;
     }
@@ -521,5 +548,68 @@ mod tests {
             pre::<0>(&p, &mut row, &mut syn, &mut w, &mut post, k * 100 + 50, 1, dt);
             assert!((0.0..=100.0).contains(&w));
         }
+    }
+
+    /// Random pre and post spike trains through one synapse per scheme, twice:
+    /// with the derived decay tables and without (every factor from the library
+    /// `exp`). The weights, the row and the synapse's own K+ agree bit for bit.
+    fn tables_change_nothing<const P: u8>(tau_plus: f64, tau_minus: f64)
+    where
+        StdpPair<P>: Scheme,
+    {
+        let v = StdpAllToAll::INFO
+            .resolve([("tau_plus", tau_plus), ("tau_minus", tau_minus), ("mu_plus", 0.4), ("lambda", 0.05), ("alpha", 1.1), ("Wmax", 100.0)])
+            .unwrap();
+        let plain = StdpPair::<P>::params(&v).unwrap();
+        let dt = 0.1;
+        let mut tabled = plain.clone();
+        StdpPair::<P>::derive(&mut tabled, Dt::from_ms(dt).unwrap());
+        assert!(!tabled.plus_decay.is_empty() && !tabled.minus_decay.is_empty());
+        assert_eq!(tabled.plus_decay.shares(&tabled.minus_decay), tau_plus == tau_minus);
+        let expected_bytes = if tau_plus == tau_minus { 8 * tabled.plus_decay.len() } else { 8 * (tabled.plus_decay.len() + tabled.minus_decay.len()) };
+        assert_eq!(StdpPair::<P>::params_heap_bytes(&tabled), expected_bytes);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let delay = 15;
+        let mut runs: Vec<_> = [&plain, &tabled].iter().map(|p| ((*p).clone(), PostHistory::new(1), Row::default(), <StdpPair<P> as Scheme>::Syn::default(), 50.0)).collect();
+        let mut pre_spikes = 0;
+        for stamp in 1..60_000u64 {
+            // Post spikes at about 40 Hz, pre spikes at 30 Hz (some gaps past the tables).
+            let post_spike = rand(250) == 0;
+            let pre_spike = rand(333) == 0 || stamp == 59_999;
+            for (p, post, row, syn, w) in runs.iter_mut() {
+                if post_spike {
+                    post.record(stamp, delay, |s| (-(s as f64) * dt / p.tau_minus).exp());
+                }
+                if pre_spike {
+                    pre::<P>(p, row, syn, w, post, stamp, delay, dt);
+                }
+            }
+            if pre_spike {
+                pre_spikes += 1;
+                let (a, b) = (&runs[0], &runs[1]);
+                assert_eq!(a.4.to_bits(), b.4.to_bits(), "weight at {stamp}");
+                assert_eq!(a.2.k_plus.to_bits(), b.2.k_plus.to_bits());
+                assert_eq!(a.3.k_plus().to_bits(), b.3.k_plus().to_bits());
+            }
+        }
+        let (w0, w1) = (runs[0].4, runs[1].4);
+        assert!(pre_spikes > 100 && w0 != 50.0, "{pre_spikes} pre spikes, weight {w0} {w1}");
+    }
+
+    /// Issue 4: the decay tables give the numbers of the library `exp`, bit for
+    /// bit, in every pairing scheme, with one shared table or two.
+    #[test]
+    fn issue4_decay_tables_change_no_bit() {
+        tables_change_nothing::<0>(20.0, 20.0);
+        tables_change_nothing::<0>(16.8, 33.7);
+        tables_change_nothing::<1>(16.8, 33.7);
+        tables_change_nothing::<2>(16.8, 33.7);
+        tables_change_nothing::<3>(20.0, 20.0);
     }
 }
