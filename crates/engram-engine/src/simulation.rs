@@ -211,7 +211,7 @@ impl Simulation {
             probes: vec![],
             threads: 1,
             pool: None,
-            par_min_events: std::env::var("ENGRAM_PAR_MIN").ok().and_then(|v| v.parse().ok()).unwrap_or(PAR_MIN_EVENTS),
+            par_min_events: PAR_MIN_EVENTS,
             guards: Guards { max_rate_hz: 1000.0, window },
             stats: RunStats::default(),
             finalized: false,
@@ -275,6 +275,13 @@ impl Simulation {
             None
         };
         Ok(())
+    }
+
+    /// Sets the synaptic events of a step (spikes × out-degree, all projections)
+    /// from which delivery runs in parallel with threads (default 1024). Results
+    /// do not depend on it.
+    pub fn set_parallel_min_events(&mut self, events: u64) {
+        self.par_min_events = events;
     }
 
     /// Sets the run-time guards.
