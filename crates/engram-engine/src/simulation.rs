@@ -169,7 +169,8 @@ pub struct RunStats {
 
 /// Synaptic events of a step (spikes × out-degree, all projections) below
 /// which delivery stays serial with threads: a parallel region costs a few µs.
-const PAR_MIN_EVENTS: u64 = 1024;
+/// 256 gave the best 2-thread times of 0, 256 and 1024 on COBA and COBA+STDP.
+const PAR_MIN_EVENTS: u64 = 256;
 
 /// A network with its stimuli, scheduled changes and probes.
 pub struct Simulation {
@@ -278,7 +279,7 @@ impl Simulation {
     }
 
     /// Sets the synaptic events of a step (spikes × out-degree, all projections)
-    /// from which delivery runs in parallel with threads (default 1024). Results
+    /// from which delivery runs in parallel with threads (default 256). Results
     /// do not depend on it.
     pub fn set_parallel_min_events(&mut self, events: u64) {
         self.par_min_events = events;
