@@ -39,6 +39,10 @@ impl InputBuffer {
     }
 }
 
+/// Input added to a chunk within its update task: called with the chunk index,
+/// its excitatory and inhibitory ring blocks and the ring length.
+pub type BeforeChunk<'a> = dyn Fn(usize, &mut [f64], &mut [f64], usize) + Sync + 'a;
+
 /// The engine's view of a population.
 pub trait PopulationDyn: Send + Sync {
     /// Catalogue metadata of the model.
@@ -69,7 +73,7 @@ pub trait PopulationDyn: Send + Sync {
         scope: &rayon::Scope<'a>,
         s: Step,
         out: &'a mut [Vec<u32>],
-        before: &'a (dyn Fn(usize, &mut [f64], &mut [f64], usize) + Sync),
+        before: &'a BeforeChunk<'a>,
     );
     /// Completes a step begun by [`PopulationDyn::spawn_update`]: `spikes` gets
     /// the chunks' spikes in chunk order, merged with the `imposed` ones, which
@@ -220,7 +224,7 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
         scope: &rayon::Scope<'a>,
         s: Step,
         out: &'a mut [Vec<u32>],
-        before: &'a (dyn Fn(usize, &mut [f64], &mut [f64], usize) + Sync),
+        before: &'a BeforeChunk<'a>,
     ) {
         if M::is_source() {
             return;
