@@ -39,6 +39,10 @@ impl InputBuffer {
     }
 }
 
+/// Input added to a chunk within its update task: called with the chunk index,
+/// its excitatory and inhibitory ring blocks and the ring length.
+pub type BeforeChunk<'a> = dyn Fn(usize, &mut [f64], &mut [f64], usize) + Sync + 'a;
+
 /// The engine's view of a population.
 pub trait PopulationDyn: Send + Sync {
     /// Catalogue metadata of the model.
@@ -56,6 +60,25 @@ pub trait PopulationDyn: Send + Sync {
     /// Advances every neuron by step `s`; `imposed` (sorted) neurons spike regardless.
     /// Spiking neuron indices are written to `spikes` in ascending order.
     fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>, parallel: bool);
+    /// Work chunks of [`PopulationDyn::spawn_update`] ([`CHUNK`] neurons each; 0 for spike sources).
+    fn n_chunks(&self) -> usize;
+    /// The natural part of [`PopulationDyn::update`] as one task per chunk
+    /// spawned into `scope` (so that several populations share one parallel
+    /// region): chunk `c` writes its spikes, ascending, into `out[c]`. Each
+    /// task first calls `before(c, exc, inh, slots)` with the chunk's blocks of
+    /// the ring buffers (input added in the step itself, e.g. Poisson input).
+    /// [`PopulationDyn::finish_update`] completes the step.
+    fn spawn_update<'a>(
+        &'a mut self,
+        scope: &rayon::Scope<'a>,
+        s: Step,
+        out: &'a mut [Vec<u32>],
+        before: &'a BeforeChunk<'a>,
+    );
+    /// Completes a step begun by [`PopulationDyn::spawn_update`]: `spikes` gets
+    /// the chunks' spikes in chunk order, merged with the `imposed` ones, which
+    /// spike regardless (the same result as [`PopulationDyn::update`]).
+    fn finish_update(&mut self, imposed: &[u32], out: &[Vec<u32>], spikes: &mut Vec<u32>);
     /// Reads state variable `var` of neuron `i`.
     fn read(&self, var: usize, i: usize) -> f64;
     /// Current parameter values.
@@ -91,6 +114,20 @@ impl<M: NeuronModel> Population<M> {
         let derived = M::derive(&params, dt);
         let states = vec![M::init(&params); n];
         Ok(Self { values, params, derived, states, input: InputBuffer::new(n, 1) })
+    }
+}
+
+impl<M: NeuronModel> Population<M> {
+    /// Imposed spikes (sorted) after the natural ones in `spikes`.
+    fn impose(&mut self, imposed: &[u32], spikes: &mut Vec<u32>) {
+        if !imposed.is_empty() {
+            let (p, d) = (&self.params, &self.derived);
+            for &i in imposed {
+                M::impose_spike(p, d, &mut self.states[i as usize]);
+            }
+            let natural = std::mem::take(spikes);
+            merge_sorted_unique(&natural, imposed, spikes);
+        }
     }
 }
 
@@ -171,13 +208,54 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
                 }
             }
         }
-        if !imposed.is_empty() {
-            for &i in imposed {
-                M::impose_spike(p, d, &mut self.states[i as usize]);
-            }
-            let natural = std::mem::take(spikes);
-            merge_sorted_unique(&natural, imposed, spikes);
+        self.impose(imposed, spikes);
+    }
+
+    fn n_chunks(&self) -> usize {
+        if M::is_source() {
+            0
+        } else {
+            self.states.len().div_ceil(CHUNK)
         }
+    }
+
+    fn spawn_update<'a>(
+        &'a mut self,
+        scope: &rayon::Scope<'a>,
+        s: Step,
+        out: &'a mut [Vec<u32>],
+        before: &'a BeforeChunk<'a>,
+    ) {
+        if M::is_source() {
+            return;
+        }
+        let (p, d) = (&self.params, &self.derived);
+        let slots = self.input.slots;
+        let slot = (s % slots as u64) as usize;
+        let inp = &mut self.input;
+        for (c, ((((st, ex), ih), cur), o)) in self
+            .states
+            .chunks_mut(CHUNK)
+            .zip(inp.exc.chunks_mut(CHUNK * slots))
+            .zip(inp.inh.chunks_mut(CHUNK * slots))
+            .zip(inp.current.chunks(CHUNK))
+            .zip(out.iter_mut())
+            .enumerate()
+        {
+            scope.spawn(move |_| {
+                o.clear();
+                before(c, ex, ih, slots);
+                update_chunk::<M>(p, d, st, ex, ih, cur, slots, slot, (c * CHUNK) as u32, o);
+            });
+        }
+    }
+
+    fn finish_update(&mut self, imposed: &[u32], out: &[Vec<u32>], spikes: &mut Vec<u32>) {
+        spikes.clear();
+        for o in out {
+            spikes.extend_from_slice(o);
+        }
+        self.impose(imposed, spikes);
     }
 
     fn read(&self, var: usize, i: usize) -> f64 {

@@ -95,6 +95,24 @@ pub trait ProjectionDyn: Send + Sync {
         parallel: bool,
         modulator: Option<&ModulatorTrace>,
     );
+    /// Number of shards (shard `k` drives postsynaptic neurons `[k·CHUNK, (k+1)·CHUNK)`).
+    fn n_shards(&self) -> usize;
+    /// [`ProjectionDyn::deliver`] split by shard, so that the shards of several
+    /// projections can share one parallel region: pushes, for shard `k`, a task
+    /// onto `out[k]` that delivers into that shard's block of the input ring
+    /// buffers (`exc`, `inh`, ring length `slots`) exactly as `deliver` does.
+    /// Once every task has run, [`ProjectionDyn::finish_deliver`] completes the step.
+    fn deliver_tasks<'a>(
+        &'a mut self,
+        s: Step,
+        pre_spikes: &'a [u32],
+        dt_ms: f64,
+        modulator: Option<&'a ModulatorTrace>,
+        out: &mut [Vec<ShardTask<'a>>],
+    );
+    /// Advances the presynaptic row state of the spiking neurons, after every
+    /// shard has delivered their spikes of step `s` (part of [`ProjectionDyn::deliver`]).
+    fn finish_deliver(&mut self, s: Step, pre_spikes: &[u32], dt_ms: f64);
     /// The modulator the synapse model reads by default (`Some("dopamine")`), if any.
     fn modulator(&self) -> Option<&'static str>;
     /// Brings every synapse of a modulated rule to `stamp` (weights and traces).
@@ -142,6 +160,10 @@ pub trait ProjectionDyn: Send + Sync {
     /// postsynaptic potential `v_post` (both by postsynaptic index).
     fn step_fast(&mut self, step: Step, dt_ms: f64, pre_spiked: &[bool], v_post: &[f64], awake: &[bool]);
 }
+
+/// Delivery of one shard of one projection (see [`ProjectionDyn::deliver_tasks`]):
+/// called with the shard's excitatory and inhibitory ring blocks and the ring length.
+pub type ShardTask<'a> = Box<dyn FnOnce(&mut [f64], &mut [f64], usize) + Send + 'a>;
 
 struct Shard<S: SynapseModel> {
     lo: u32,
@@ -618,10 +640,37 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
                 deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator);
             }
         }
+        self.finish_deliver(s, pre_spikes, dt_ms);
+    }
+
+    fn n_shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    fn deliver_tasks<'a>(
+        &'a mut self,
+        s: Step,
+        pre_spikes: &'a [u32],
+        dt_ms: f64,
+        modulator: Option<&'a ModulatorTrace>,
+        out: &mut [Vec<ShardTask<'a>>],
+    ) {
+        if pre_spikes.is_empty() {
+            return;
+        }
+        let (p, receptor, rows) = (&self.params, self.receptor, &self.rows[..]);
+        for (sh, tasks) in self.shards.iter_mut().zip(out.iter_mut()) {
+            tasks.push(Box::new(move |exc: &mut [f64], inh: &mut [f64], slots: usize| {
+                deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator)
+            }));
+        }
+    }
+
+    fn finish_deliver(&mut self, s: Step, pre_spikes: &[u32], dt_ms: f64) {
         // Every shard has seen the rows as they were before the spike; now advance them.
         if std::mem::size_of::<S::Row>() > 0 {
             for &j in pre_spikes {
-                S::on_pre_row(p, &mut self.rows[j as usize], s + 1, dt_ms);
+                S::on_pre_row(&self.params, &mut self.rows[j as usize], s + 1, dt_ms);
             }
         }
     }

@@ -74,10 +74,10 @@ use engram_core::time::{Clock, Dt, Step};
 use crate::error::EngineError;
 use crate::field::{Field, FieldDyn};
 use crate::modulator::{Contingency, ModSlot, ModulatorSpec, Release, SpikeRelease};
-use crate::population::{Population, PopulationDyn};
+use crate::population::{InputBuffer, Population, PopulationDyn, CHUNK};
 use crate::probe::{Probe, ProbeKind};
 use crate::connect;
-use crate::projection::{Projection, ProjectionDyn, Receptor, SynapseSpec, Synapses};
+use crate::projection::{Projection, ProjectionDyn, Receptor, ShardTask, SynapseSpec, Synapses};
 use crate::stimulus::{PoissonInput, PoissonInputRun, Stimuli, Stimulus, MAX_POISSON_EVENTS_PER_STEP};
 
 /// The longest delay, in steps, that a projection may have.
@@ -114,6 +114,8 @@ struct PopSlot {
     name: String,
     body: Box<dyn PopulationDyn>,
     spikes: Vec<u32>,
+    /// Spikes of each update chunk in a parallel step (reused from step to step).
+    chunk_spikes: Vec<Vec<u32>>,
     imposed: Vec<u32>,
     total_spikes: u64,
     window_spikes: u64,
@@ -165,6 +167,11 @@ pub struct RunStats {
     pub fast_forward_steps: u64,
 }
 
+/// Synaptic events of a step (spikes × out-degree, all projections) below
+/// which delivery stays serial with threads: a parallel region costs a few µs.
+/// 256 gave the best 2-thread times of 0, 256 and 1024 on COBA and COBA+STDP.
+const PAR_MIN_EVENTS: u64 = 256;
+
 /// A network with its stimuli, scheduled changes and probes.
 pub struct Simulation {
     dt: Dt,
@@ -178,6 +185,8 @@ pub struct Simulation {
     probes: Vec<Probe>,
     threads: usize,
     pool: Option<rayon::ThreadPool>,
+    /// Synaptic events of a step from which delivery runs in parallel.
+    par_min_events: u64,
     guards: Guards,
     stats: RunStats,
     finalized: bool,
@@ -203,6 +212,7 @@ impl Simulation {
             probes: vec![],
             threads: 1,
             pool: None,
+            par_min_events: PAR_MIN_EVENTS,
             guards: Guards { max_rate_hz: 1000.0, window },
             stats: RunStats::default(),
             finalized: false,
@@ -268,6 +278,13 @@ impl Simulation {
         Ok(())
     }
 
+    /// Sets the synaptic events of a step (spikes × out-degree, all projections)
+    /// from which delivery runs in parallel with threads (default 256). Results
+    /// do not depend on it.
+    pub fn set_parallel_min_events(&mut self, events: u64) {
+        self.par_min_events = events;
+    }
+
     /// Sets the run-time guards.
     pub fn set_guards(&mut self, guards: Guards) {
         self.guards = guards;
@@ -282,10 +299,12 @@ impl Simulation {
     ) -> Result<usize, EngineError> {
         let body = Population::<M>::new(n, values, self.dt)
             .map_err(|source| EngineError::Params { context: format!("population {name}"), source })?;
+        let chunk_spikes = vec![vec![]; body.n_chunks()];
         self.pops.push(PopSlot {
             name: name.into(),
             body: Box::new(body),
             spikes: vec![],
+            chunk_spikes,
             imposed: vec![],
             total_spikes: 0,
             window_spikes: 0,
@@ -793,11 +812,39 @@ impl Simulation {
             res?;
             self.change_cursor += 1;
         }
+        // With threads, one parallel region for every chunk of every population
+        // (a fork-join costs as much as a small population's update), which
+        // also adds the chunk's Poisson input.
+        let par_update = parallel && self.pops.iter().map(|p| p.chunk_spikes.len()).sum::<usize>() > 1;
         // 2. Stimuli.
-        self.apply_stimuli(s, parallel);
+        self.apply_stimuli(s, par_update);
         // 3. Neurons.
+        if par_update {
+            let runs = &self.stimuli.poisson_input;
+            // Runs in list order, as `apply_stimuli` would add them.
+            let before: Vec<_> = (0..self.pops.len())
+                .map(|i| {
+                    move |c: usize, exc: &mut [f64], inh: &mut [f64], slots: usize| {
+                        for run in runs.iter().filter(|r| r.pop == i && r.live) {
+                            run.apply_chunk(s, c, exc, inh, slots);
+                        }
+                    }
+                })
+                .collect();
+            rayon::scope(|scope| {
+                for (pop, before) in self.pops.iter_mut().zip(&before) {
+                    pop.body.spawn_update(scope, s, &mut pop.chunk_spikes, before);
+                }
+            });
+            for pop in self.pops.iter_mut() {
+                pop.body.finish_update(&pop.imposed, &pop.chunk_spikes, &mut pop.spikes);
+            }
+        } else {
+            for pop in self.pops.iter_mut() {
+                pop.body.update(s, &pop.imposed, &mut pop.spikes, false);
+            }
+        }
         for pop in self.pops.iter_mut() {
-            pop.body.update(s, &pop.imposed, &mut pop.spikes, parallel);
             pop.total_spikes += pop.spikes.len() as u64;
             pop.window_spikes += pop.spikes.len() as u64;
             self.stats.spikes += pop.spikes.len() as u64;
@@ -845,19 +892,18 @@ impl Simulation {
             }
         }
         // 5. Delivery and plasticity.
-        for proj in self.projs.iter_mut() {
-            let (pre, post) = (proj.pre, proj.post);
-            if self.pops[pre].spikes.is_empty() {
-                continue;
-            }
-            // Split borrows: spikes of `pre`, input buffer of `post`.
-            let spikes = std::mem::take(&mut self.pops[pre].spikes);
-            let modulator = proj.modulator.map(|m| &self.mods[m].trace);
-            proj.body.deliver(s, &spikes, self.pops[post].body.input(), dt.ms(), parallel, modulator);
-            self.stats.synaptic_events += spikes.len() as u64 * proj.body.len() as u64
-                / self.pops[pre].body.size().max(1) as u64;
-            self.pops[pre].spikes = spikes;
+        let mut events = 0;
+        for proj in &self.projs {
+            let n_pre = self.pops[proj.pre].body.size().max(1) as u64;
+            events += self.pops[proj.pre].spikes.len() as u64 * proj.body.len() as u64 / n_pre;
         }
+        // Below `PAR_MIN_EVENTS` a parallel region costs more than it saves.
+        if parallel && events >= self.par_min_events {
+            self.deliver_parallel(s);
+        } else {
+            self.deliver_serial(s);
+        }
+        self.stats.synaptic_events += events;
         // 6. Slow clock.
         if self.slow.ticks_after(s) {
             self.slow_tick(s + 1);
@@ -872,7 +918,70 @@ impl Simulation {
         Ok(())
     }
 
-    fn apply_stimuli(&mut self, s: Step, parallel: bool) {
+    /// Step 5, one projection after another.
+    fn deliver_serial(&mut self, s: Step) {
+        let dt_ms = self.dt.ms();
+        for proj in self.projs.iter_mut() {
+            let (pre, post) = (proj.pre, proj.post);
+            if self.pops[pre].spikes.is_empty() {
+                continue;
+            }
+            // Split borrows: spikes of `pre`, input buffer of `post`.
+            let spikes = std::mem::take(&mut self.pops[pre].spikes);
+            let modulator = proj.modulator.map(|m| &self.mods[m].trace);
+            proj.body.deliver(s, &spikes, self.pops[post].body.input(), dt_ms, false, modulator);
+            self.pops[pre].spikes = spikes;
+        }
+    }
+
+    /// Step 5 in one parallel region, one task per postsynaptic (population,
+    /// shard): each runs, in projection order, every projection's delivery
+    /// into that shard, so each ring-buffer entry receives its additions in
+    /// the order of [`Simulation::deliver_serial`] and the sums are bit-identical.
+    fn deliver_parallel(&mut self, s: Step) {
+        let dt_ms = self.dt.ms();
+        let mut spikes: Vec<&[u32]> = Vec::with_capacity(self.pops.len());
+        let mut inputs: Vec<&mut InputBuffer> = Vec::with_capacity(self.pops.len());
+        for pop in self.pops.iter_mut() {
+            spikes.push(&pop.spikes);
+            inputs.push(pop.body.input());
+        }
+        // tasks[post population][shard], in projection order.
+        let mut tasks: Vec<Vec<Vec<ShardTask>>> =
+            inputs.iter().map(|inp| (0..inp.current.len().div_ceil(CHUNK).max(1)).map(|_| vec![]).collect()).collect();
+        for proj in self.projs.iter_mut() {
+            let pre = spikes[proj.pre];
+            if !pre.is_empty() {
+                let modulator = proj.modulator.map(|m| &self.mods[m].trace);
+                proj.body.deliver_tasks(s, pre, dt_ms, modulator, &mut tasks[proj.post]);
+            }
+        }
+        rayon::scope(|scope| {
+            for (inp, pop_tasks) in inputs.into_iter().zip(tasks) {
+                let slots = inp.slots;
+                let blocks = inp.exc.chunks_mut(CHUNK * slots).zip(inp.inh.chunks_mut(CHUNK * slots));
+                for ((exc, inh), shard_tasks) in blocks.zip(pop_tasks) {
+                    if !shard_tasks.is_empty() {
+                        scope.spawn(move |_| {
+                            for task in shard_tasks {
+                                task(exc, inh, slots);
+                            }
+                        });
+                    }
+                }
+            }
+        });
+        for proj in self.projs.iter_mut() {
+            let pre = &self.pops[proj.pre].spikes;
+            if !pre.is_empty() {
+                proj.body.finish_deliver(s, pre, dt_ms);
+            }
+        }
+    }
+
+    /// Step 2; `defer_poisson_input`: Poisson input into populations that are
+    /// updated by chunk is only readied here (added by the update tasks).
+    fn apply_stimuli(&mut self, s: Step, defer_poisson_input: bool) {
         for pop in self.pops.iter_mut() {
             pop.imposed.clear();
         }
@@ -918,7 +1027,12 @@ impl Simulation {
             run.apply(s, cur, reset);
         }
         for run in st.poisson_input.iter_mut() {
-            run.apply(s, self.pops[run.pop].body.input(), parallel);
+            let pop = &mut self.pops[run.pop];
+            if defer_poisson_input && !pop.chunk_spikes.is_empty() {
+                run.begin_step(s);
+            } else {
+                run.apply(s, pop.body.input());
+            }
         }
     }
 

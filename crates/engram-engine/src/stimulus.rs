@@ -7,7 +7,6 @@
 
 use engram_core::rng::Stream;
 use engram_core::time::Step;
-use rayon::prelude::*;
 
 use crate::population::{InputBuffer, CHUNK};
 use crate::projection::Receptor;
@@ -239,6 +238,8 @@ pub(crate) struct PoissonInputRun {
     cursor: usize,
     /// Whether the run ever adds anything (a rate, a weight and a neuron).
     acts: bool,
+    /// Whether it adds input in the step last passed to [`PoissonInputRun::begin_step`].
+    pub live: bool,
 }
 
 impl PoissonInputRun {
@@ -282,49 +283,56 @@ impl PoissonInputRun {
             windows: merged,
             cursor: 0,
             acts,
+            live: false,
         }
     }
 
-    /// Adds this step's events to the input that the population reads in step `s`.
-    pub fn apply(&mut self, s: Step, input: &mut InputBuffer, parallel: bool) {
+    /// Moves to step `s` and sets [`PoissonInputRun::live`]: whether the run adds input in it.
+    pub fn begin_step(&mut self, s: Step) -> bool {
         while self.windows.get(self.cursor).is_some_and(|w| w.1 <= s) {
             self.cursor += 1;
         }
         let active = self.windows.get(self.cursor).is_some_and(|w| w.0 <= s);
-        if !(active && self.acts) {
+        self.live = active && self.acts;
+        self.live
+    }
+
+    /// Adds this step's events to the input that the population reads in step `s`.
+    /// (With threads, the engine applies it chunk by chunk within the neuron update instead.)
+    pub fn apply(&mut self, s: Step, input: &mut InputBuffer) {
+        if !self.begin_step(s) {
             return;
         }
         let slots = input.slots;
-        let slot = (s % slots as u64) as usize;
-        let port = if self.excitatory { &mut input.exc } else { &mut input.inh };
-        let (neurons, spans, stream, counts, weight) = (&self.neurons, &self.spans, self.stream, &self.counts, self.weight);
+        let InputBuffer { exc, inh, .. } = input;
+        for (c, (exc, inh)) in exc.chunks_mut(CHUNK * slots).zip(inh.chunks_mut(CHUNK * slots)).enumerate() {
+            self.apply_chunk(s, c, exc, inh, slots);
+        }
+    }
+
+    /// Adds step `s`'s events of the neurons of chunk `c` into its blocks of the
+    /// ring buffers, `exc` and `inh` (ring length `slots`), after [`PoissonInputRun::begin_step`].
+    pub fn apply_chunk(&self, s: Step, c: usize, exc: &mut [f64], inh: &mut [f64], slots: usize) {
+        let Some(&(a, b)) = self.spans.get(c).filter(|(a, b)| a < b) else { return };
+        let block = if self.excitatory { exc } else { inh };
         // One chunk's block of the ring buffer is slot-major (see `InputBuffer`):
         // this step's entries of its neurons are contiguous.
-        let chunk = |c: usize, block: &mut [f64]| {
-            let (a, b) = spans[c];
-            if a == b {
-                return;
+        let slot = (s % slots as u64) as usize;
+        let len = block.len() / slots;
+        let row = &mut block[slot * len..(slot + 1) * len];
+        let lo = c * CHUNK;
+        let (stream, counts, weight) = (self.stream, &self.counts, self.weight);
+        // Neurons 2m and 2m+1 share the block of entity m (128 bits: 53 for each).
+        let mut cached = (u64::MAX, [0u32; 4]);
+        for &n in &self.neurons[a..b] {
+            let pair = (n >> 1) as u64;
+            if cached.0 != pair {
+                cached = (pair, stream.sibling(pair).block(s));
             }
-            let len = block.len() / slots;
-            let row = &mut block[slot * len..(slot + 1) * len];
-            let lo = c * CHUNK;
-            // Neurons 2m and 2m+1 share the block of entity m (128 bits: 53 for each).
-            let mut cached = (u64::MAX, [0u32; 4]);
-            for &n in &neurons[a..b] {
-                let pair = (n >> 1) as u64;
-                if cached.0 != pair {
-                    cached = (pair, stream.sibling(pair).block(s));
-                }
-                let (hi, low) = if n & 1 == 0 { (cached.1[0], cached.1[1]) } else { (cached.1[2], cached.1[3]) };
-                let k = counts.sample_bits((((hi as u64) << 32) | low as u64) >> 11);
-                // A count of 0 adds 0: no branch on it.
-                row[n as usize - lo] += k as f64 * weight;
-            }
-        };
-        if parallel && spans.len() > 1 {
-            port.par_chunks_mut(CHUNK * slots).enumerate().for_each(|(c, block)| chunk(c, block));
-        } else {
-            port.chunks_mut(CHUNK * slots).enumerate().for_each(|(c, block)| chunk(c, block));
+            let (hi, low) = if n & 1 == 0 { (cached.1[0], cached.1[1]) } else { (cached.1[2], cached.1[3]) };
+            let k = counts.sample_bits((((hi as u64) << 32) | low as u64) >> 11);
+            // A count of 0 adds 0: no branch on it.
+            row[n as usize - lo] += k as f64 * weight;
         }
     }
 
