@@ -52,7 +52,7 @@ fn neuron_update(c: &mut Criterion) {
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("lif_psc_delta_10k", |b| {
         b.iter(|| {
-            pop.update(s, &[], &mut spikes, false);
+            pop.update(s, &[], &mut spikes);
             s += 1;
             black_box(spikes.len())
         })
@@ -94,7 +94,7 @@ fn spike_delivery(c: &mut Criterion) {
         b.iter(|| {
             let pre = &lists[(s % 256) as usize];
             let input = post.input();
-            proj.deliver(s, pre, input, 0.1, false, None);
+            proj.deliver(s, pre, input, 0.1, None);
             // The neuron update clears the slot it reads; do the same here so
             // the buffers stay bounded.
             let slot = (s % SLOTS as u64) as usize;
@@ -142,7 +142,7 @@ fn stdp(c: &mut Criterion) {
     let step = |s: u64, proj: &mut Projection<StdpAllToAll>, post: &mut Population<LifPscDelta>| {
         proj.record_post_spikes(s + 1, &post_lists[(s % 256) as usize]);
         let input = post.input();
-        proj.deliver(s, &pre_lists[(s % 256) as usize], input, 0.1, false, None);
+        proj.deliver(s, &pre_lists[(s % 256) as usize], input, 0.1, None);
         let slot = (s % SLOTS as u64) as usize;
         for i in 0..n {
             input.exc[i * SLOTS + slot] = 0.0;

@@ -8,7 +8,6 @@ use engram_core::model::{InputKind, NeuronModel};
 use engram_core::params::{ModelInfo, ParamValues};
 use engram_core::time::{Dt, Step};
 use engram_core::CoreError;
-use rayon::prelude::*;
 
 /// Neurons per work chunk. Fixed (not derived from the thread count) so that
 /// the work decomposition, and hence every result, is the same for any number
@@ -58,8 +57,10 @@ pub trait PopulationDyn: Send + Sync {
     /// The input buffers, for spike delivery.
     fn input(&mut self) -> &mut InputBuffer;
     /// Advances every neuron by step `s`; `imposed` (sorted) neurons spike regardless.
-    /// Spiking neuron indices are written to `spikes` in ascending order.
-    fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>, parallel: bool);
+    /// Spiking neuron indices are written to `spikes` in ascending order. (With
+    /// threads, the engine runs the chunks of all populations in one region:
+    /// [`PopulationDyn::spawn_update`].)
+    fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>);
     /// Work chunks of [`PopulationDyn::spawn_update`] ([`CHUNK`] neurons each; 0 for spike sources).
     fn n_chunks(&self) -> usize;
     /// The natural part of [`PopulationDyn::update`] as one task per chunk
@@ -170,42 +171,23 @@ impl<M: NeuronModel> PopulationDyn for Population<M> {
         &mut self.input
     }
 
-    fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>, parallel: bool) {
+    fn update(&mut self, s: Step, imposed: &[u32], spikes: &mut Vec<u32>) {
         spikes.clear();
         let (p, d) = (&self.params, &self.derived);
         if !M::is_source() {
             let slots = self.input.slots;
             let slot = (s % slots as u64) as usize;
             let inp = &mut self.input;
-            if parallel && self.states.len() > CHUNK {
-                let per_chunk: Vec<Vec<u32>> = self
-                    .states
-                    .par_chunks_mut(CHUNK)
-                    .zip(inp.exc.par_chunks_mut(CHUNK * slots))
-                    .zip(inp.inh.par_chunks_mut(CHUNK * slots))
-                    .zip(inp.current.par_chunks(CHUNK))
-                    .enumerate()
-                    .map(|(c, (((st, ex), ih), cur))| {
-                        let mut out = Vec::new();
-                        update_chunk::<M>(p, d, st, ex, ih, cur, slots, slot, (c * CHUNK) as u32, &mut out);
-                        out
-                    })
-                    .collect();
-                for v in per_chunk {
-                    spikes.extend_from_slice(&v);
-                }
-            } else {
-                // The same chunks in order (the buffer layout is per chunk).
-                for (c, (((st, ex), ih), cur)) in self
-                    .states
-                    .chunks_mut(CHUNK)
-                    .zip(inp.exc.chunks_mut(CHUNK * slots))
-                    .zip(inp.inh.chunks_mut(CHUNK * slots))
-                    .zip(inp.current.chunks(CHUNK))
-                    .enumerate()
-                {
-                    update_chunk::<M>(p, d, st, ex, ih, cur, slots, slot, (c * CHUNK) as u32, spikes);
-                }
+            // The buffer layout is per chunk (see `InputBuffer`).
+            for (c, (((st, ex), ih), cur)) in self
+                .states
+                .chunks_mut(CHUNK)
+                .zip(inp.exc.chunks_mut(CHUNK * slots))
+                .zip(inp.inh.chunks_mut(CHUNK * slots))
+                .zip(inp.current.chunks(CHUNK))
+                .enumerate()
+            {
+                update_chunk::<M>(p, d, st, ex, ih, cur, slots, slot, (c * CHUNK) as u32, spikes);
             }
         }
         self.impose(imposed, spikes);

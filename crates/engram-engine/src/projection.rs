@@ -84,17 +84,11 @@ pub trait ProjectionDyn: Send + Sync {
     fn max_delay(&self) -> u16;
     /// Records postsynaptic spikes with stamp `stamp` in the archives (plastic rules only).
     fn record_post_spikes(&mut self, stamp: Step, post_spikes: &[u32]);
-    /// Delivers the presynaptic spikes of step `s` (stamp `s + 1`) into `input`;
-    /// `modulator` is the field a modulated rule reads (see [`ProjectionDyn::modulator`]).
-    fn deliver(
-        &mut self,
-        s: Step,
-        pre_spikes: &[u32],
-        input: &mut InputBuffer,
-        dt_ms: f64,
-        parallel: bool,
-        modulator: Option<&ModulatorTrace>,
-    );
+    /// Delivers the presynaptic spikes of step `s` (stamp `s + 1`) into `input`,
+    /// shard after shard (with threads, the engine runs the shards of all
+    /// projections in one region: [`ProjectionDyn::deliver_tasks`]); `modulator`
+    /// is the field a modulated rule reads (see [`ProjectionDyn::modulator`]).
+    fn deliver(&mut self, s: Step, pre_spikes: &[u32], input: &mut InputBuffer, dt_ms: f64, modulator: Option<&ModulatorTrace>);
     /// Number of shards (shard `k` drives postsynaptic neurons `[k·CHUNK, (k+1)·CHUNK)`).
     fn n_shards(&self) -> usize;
     /// [`ProjectionDyn::deliver`] split by shard, so that the shards of several
@@ -611,34 +605,16 @@ impl<S: SynapseModel> ProjectionDyn for Projection<S> {
         }
     }
 
-    fn deliver(
-        &mut self,
-        s: Step,
-        pre_spikes: &[u32],
-        input: &mut InputBuffer,
-        dt_ms: f64,
-        parallel: bool,
-        modulator: Option<&ModulatorTrace>,
-    ) {
+    fn deliver(&mut self, s: Step, pre_spikes: &[u32], input: &mut InputBuffer, dt_ms: f64, modulator: Option<&ModulatorTrace>) {
         if pre_spikes.is_empty() {
             return;
         }
         let slots = input.slots;
         let (p, receptor, rows) = (&self.params, self.receptor, &self.rows[..]);
-        if parallel && self.shards.len() > 1 {
-            self.shards
-                .par_iter_mut()
-                .zip(input.exc.par_chunks_mut(CHUNK * slots))
-                .zip(input.inh.par_chunks_mut(CHUNK * slots))
-                .for_each(|((sh, exc), inh)| {
-                    deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator)
-                });
-        } else {
-            for (sh, (exc, inh)) in
-                self.shards.iter_mut().zip(input.exc.chunks_mut(CHUNK * slots).zip(input.inh.chunks_mut(CHUNK * slots)))
-            {
-                deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator);
-            }
+        for (sh, (exc, inh)) in
+            self.shards.iter_mut().zip(input.exc.chunks_mut(CHUNK * slots).zip(input.inh.chunks_mut(CHUNK * slots)))
+        {
+            deliver_shard::<S>(p, receptor, sh, rows, s, pre_spikes, exc, inh, slots, dt_ms, modulator);
         }
         self.finish_deliver(s, pre_spikes, dt_ms);
     }

@@ -841,7 +841,7 @@ impl Simulation {
             }
         } else {
             for pop in self.pops.iter_mut() {
-                pop.body.update(s, &pop.imposed, &mut pop.spikes, false);
+                pop.body.update(s, &pop.imposed, &mut pop.spikes);
             }
         }
         for pop in self.pops.iter_mut() {
@@ -929,7 +929,7 @@ impl Simulation {
             // Split borrows: spikes of `pre`, input buffer of `post`.
             let spikes = std::mem::take(&mut self.pops[pre].spikes);
             let modulator = proj.modulator.map(|m| &self.mods[m].trace);
-            proj.body.deliver(s, &spikes, self.pops[post].body.input(), dt_ms, false, modulator);
+            proj.body.deliver(s, &spikes, self.pops[post].body.input(), dt_ms, modulator);
             self.pops[pre].spikes = spikes;
         }
     }
