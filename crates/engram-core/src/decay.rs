@@ -5,7 +5,7 @@
 //! expression holds the same bits as the library call, and a lookup is a load
 //! where the call costs tens of cycles (pair STDP makes one per postsynaptic
 //! spike and synapse). Beyond the table's length, or for another `τ` or `dt`
-//! than it was filled for, [`DecayTable::get`] makes the call: the table is a
+//! than it was filled for, a lookup ([`DecayView::get`]) makes the call: the table is a
 //! cache, and results never depend on whether one was filled.
 
 use std::fmt;
@@ -61,26 +61,6 @@ impl DecayTable {
     #[inline]
     pub fn is_for(&self, tau_ms: f64, dt_ms: f64) -> bool {
         self.tau_ms == tau_ms && self.dt_ms == dt_ms
-    }
-
-    /// `exp(-steps·dt/τ)`, bit for bit [`DecayTable::factor`]`(steps, dt_ms, tau_ms)`:
-    /// from the table when it was filled for `tau_ms` and `dt_ms` and is long enough.
-    #[inline]
-    pub fn get(&self, steps: u64, dt_ms: f64, tau_ms: f64) -> f64 {
-        match self.values.get(steps as usize) {
-            Some(&v) if self.is_for(tau_ms, dt_ms) => v,
-            _ => Self::factor(steps, dt_ms, tau_ms),
-        }
-    }
-
-    /// The table's `exp(-steps·dt/τ)` if it was filled for `tau_ms` and `dt_ms`
-    /// and is long enough (then the bits of [`DecayTable::factor`]), else `None`.
-    #[inline]
-    pub fn lookup(&self, steps: u64, dt_ms: f64, tau_ms: f64) -> Option<f64> {
-        match self.values.get(steps as usize) {
-            Some(&v) if self.is_for(tau_ms, dt_ms) => Some(v),
-            _ => None,
-        }
     }
 
     /// The table for `tau_ms` and `dt_ms`, checked once: lookups through the
@@ -152,26 +132,26 @@ mod tests {
             assert!(!t.is_empty() && t.len() <= 4096, "{tau} {dt}: {}", t.len());
             for k in (0..t.len() as u64 + 50).chain([1 << 20, u32::MAX as u64]) {
                 let want = (-(k as f64) * dt / tau).exp();
-                assert_eq!(t.get(k, dt, tau).to_bits(), want.to_bits(), "tau {tau} dt {dt} k {k}");
+                assert_eq!(t.view(dt, tau).get(k).to_bits(), want.to_bits(), "tau {tau} dt {dt} k {k}");
                 // The form of the rules' code: a negative step count times dt.
                 let minus = (-(k as i64)) as f64 * dt;
                 assert_eq!((minus / tau).exp().to_bits(), want.to_bits());
             }
-            assert_eq!(t.lookup(t.len() as u64 - 1, dt, tau), Some(t.get(t.len() as u64 - 1, dt, tau)));
             let v = t.view(dt, tau);
+            assert_eq!(v.lookup(t.len() as u64 - 1), Some(v.get(t.len() as u64 - 1)));
             for k in [0, 1, 17, t.len() as u64 - 1, t.len() as u64, 1 << 30] {
                 assert_eq!(v.get(k).to_bits(), (-(k as f64) * dt / tau).exp().to_bits());
-                assert_eq!(v.lookup(k), t.lookup(k, dt, tau));
+                assert_eq!(v.lookup(k).map(f64::to_bits), (k < t.len() as u64).then(|| v.get(k).to_bits()));
             }
             let other = t.view(dt, tau * 3.0);
             assert_eq!((other.lookup(1), other.get(5).to_bits()), (None, (-5.0 * dt / (tau * 3.0)).exp().to_bits()));
-            assert_eq!(t.lookup(t.len() as u64, dt, tau), None);
+            assert_eq!(v.lookup(t.len() as u64), None);
             // Asked for another tau or dt, the table is not used.
-            assert_eq!(t.get(3, dt, tau * 2.0).to_bits(), (-3.0 * dt / (tau * 2.0)).exp().to_bits());
-            assert_eq!(t.get(3, dt * 0.5, tau).to_bits(), (-3.0 * (dt * 0.5) / tau).exp().to_bits());
-            assert_eq!((t.lookup(3, dt * 0.5, tau), t.lookup(3, dt, tau * 2.0)), (None, None));
+            assert_eq!(t.view(dt, tau * 2.0).get(3).to_bits(), (-3.0 * dt / (tau * 2.0)).exp().to_bits());
+            assert_eq!(t.view(dt * 0.5, tau).get(3).to_bits(), (-3.0 * (dt * 0.5) / tau).exp().to_bits());
+            assert_eq!((t.view(dt * 0.5, tau).lookup(3), t.view(dt, tau * 2.0).lookup(3)), (None, None));
         }
-        assert_eq!(DecayTable::default().get(7, 0.1, 20.0), (-7.0 * 0.1 / 20.0f64).exp());
+        assert_eq!(DecayTable::default().view(0.1, 20.0).get(7), (-7.0 * 0.1 / 20.0f64).exp());
         let a = DecayTable::new(20.0, 0.1);
         let b = DecayTable::default().for_params(&a, 20.0, 0.1);
         assert!(a.shares(&b) && b.heap_bytes() == 8 * b.len());

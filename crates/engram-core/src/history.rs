@@ -254,11 +254,7 @@ impl PostHistory {
 
     /// Whether any archived spike lies in `after < stamp <= upto`.
     pub fn any_in(&self, after: i64, upto: i64) -> bool {
-        let latest = match (0..self.n as usize).map(|i| self.stamp(i)).find(|&s| s <= upto) {
-            Some(s) => Some(s),
-            None => self.older.iter().rev().map(|e| e.stamp as i64).find(|&s| s <= upto),
-        };
-        latest.is_some_and(|s| s > after)
+        self.latest_before(upto.saturating_add(1)).is_some_and(|(s, _)| s > after)
     }
 
     /// The trace `K_minus` just before `t`, summing all spikes strictly before `t`,
@@ -305,11 +301,7 @@ impl PostHistory {
     /// The nearest-neighbour trace just before `t`: only the latest spike strictly
     /// before `t` counts, with amplitude 1.
     pub fn nearest_k_minus(&self, t: i64, decay: impl Fn(Step) -> f64) -> f64 {
-        let latest = match (0..self.n as usize).map(|i| self.stamp(i)).find(|&s| s < t) {
-            Some(s) => Some(s),
-            None => self.older.iter().rev().map(|e| e.stamp as i64).find(|&s| s < t),
-        };
-        latest.map_or(0.0, |s| decay((t - s) as Step))
+        self.latest_before(t).map_or(0.0, |(s, _)| decay((t - s) as Step))
     }
 
     /// Stamp and trace of the latest spike strictly before `t`.

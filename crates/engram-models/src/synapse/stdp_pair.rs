@@ -463,7 +463,7 @@ where
     fn on_pre_row(p: &Params, row: &mut Row, stamp: Step, dt_ms: f64) {
         // The same update NEST applies to every synapse's Kplus_ and t_lastspike_.
         if Self::PAIRING == Pairing::AllToAll {
-            row.k_plus = row.k_plus * p.plus_decay.get(stamp - row.t_last, dt_ms, p.tau_plus) + 1.0;
+            row.k_plus = row.k_plus * p.plus_decay.view(dt_ms, p.tau_plus).get(stamp - row.t_last) + 1.0;
         }
         row.t_last = stamp;
     }
