@@ -222,6 +222,47 @@ impl Cx<'_> {
     }
 
     /// A quantity of dimension `dim` (a string with units; a plain number when dimensionless).
+    /// The dimension and unit of a synaptic weight onto a population of input
+    /// kind `kind` (`target`: where the population is named), or the error for a
+    /// spike source; `hint` ends the accepted form.
+    fn weight_dimension(&self, kind: InputKind, target: &Sp<String>, what: &str, hint: &str) -> Result<(Dimension, &'static str), Diagnostic> {
+        match kind {
+            InputKind::Current => Ok((Dimension::Current, "pA")),
+            InputKind::Voltage => Ok((Dimension::Voltage, "mV")),
+            InputKind::Conductance => Ok((Dimension::Conductance, "nS")),
+            InputKind::None => Err(self.err(
+                span(target),
+                format!("{what}: population {:?} is a spike source and takes no synaptic input", target.get_ref()),
+                format!("a population of a neuron model (lif_psc_exp, lif_psc_delta, lif_cond_exp, adex{hint}"),
+            )),
+        }
+    }
+
+    /// The `receptor` key of a projection or Poisson input, checked against its
+    /// weight: current- and voltage-based targets take the sign of the weight as
+    /// the port (NEST convention), so an inhibitory weight must then be negative.
+    fn receptor(&self, receptor: Option<&Sp<String>>, weight: f64, weight_val: &Val, (dim, unit): (Dimension, &str), what: &str) -> Result<Receptor, Diagnostic> {
+        let r = match receptor.map(|r| r.get_ref().as_str()) {
+            None | Some("excitatory") => Receptor::Excitatory,
+            Some("inhibitory") => Receptor::Inhibitory,
+            Some(other) => {
+                return Err(self.err(
+                    span(receptor.expect("receptor given")),
+                    format!("{what}: unknown receptor {other:?}"),
+                    "\"excitatory\" or \"inhibitory\"".to_string(),
+                ))
+            }
+        };
+        if r == Receptor::Inhibitory && dim != Dimension::Conductance && weight > 0.0 {
+            return Err(self.err(
+                span(weight_val),
+                format!("{what}: an inhibitory weight onto a {} target must be negative (got {weight} {unit})", dim.name()),
+                format!("a negative weight, like \"-{weight} {unit}\""),
+            ));
+        }
+        Ok(r)
+    }
+
     fn quantity(&self, v: &Val, dim: Dimension, what: &str) -> Result<f64, Diagnostic> {
         let sp = span(v);
         match v.get_ref() {
@@ -813,18 +854,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
         let what = format!("projection {name}");
         let pre = find_pop(&pr.from, &format!("{what}: from"))?;
         let post = find_pop(&pr.to, &format!("{what}: to"))?;
-        let (weight_dim, weight_unit) = match sim.population(post).input_kind() {
-            InputKind::Current => (Dimension::Current, "pA"),
-            InputKind::Voltage => (Dimension::Voltage, "mV"),
-            InputKind::Conductance => (Dimension::Conductance, "nS"),
-            InputKind::None => {
-                return Err(cx.err(
-                    span(&pr.to),
-                    format!("{what}: population {:?} is a spike source and takes no synaptic input", pr.to.get_ref()),
-                    "a population of a neuron model (lif_psc_exp, lif_psc_delta, lif_cond_exp, adex)".to_string(),
-                ))
-            }
-        };
+        let (weight_dim, weight_unit) = cx.weight_dimension(sim.population(post).input_kind(), &pr.to, &what, ")")?;
         let weight = cx.quantity(&pr.weight, weight_dim, &format!("{what}: weight"))?;
         let delay = match &pr.delay {
             Some(v) => cx.period(v, &format!("{what}: delay"))?,
@@ -837,26 +867,7 @@ pub fn compile(file: ProtocolFile, src: &Source, over: RunOverrides) -> Result<P
                 format!("at most {} steps", engram_engine::simulation::MAX_DELAY_STEPS),
             ));
         }
-        let receptor = match pr.receptor.as_ref().map(|r| r.get_ref().as_str()) {
-            None | Some("excitatory") => Receptor::Excitatory,
-            Some("inhibitory") => Receptor::Inhibitory,
-            Some(other) => {
-                return Err(cx.err(
-                    span(pr.receptor.as_ref().expect("receptor given")),
-                    format!("{what}: unknown receptor {other:?}"),
-                    "\"excitatory\" or \"inhibitory\"".to_string(),
-                ))
-            }
-        };
-        // Current- and voltage-based targets take the sign of the weight as the
-        // port (NEST convention); an inhibitory projection must then be negative.
-        if receptor == Receptor::Inhibitory && weight_dim != Dimension::Conductance && weight > 0.0 {
-            return Err(cx.err(
-                span(&pr.weight),
-                format!("{what}: an inhibitory weight onto a {} target must be negative (got {weight} {weight_unit})", weight_dim.name()),
-                format!("a negative weight, like \"-{weight} {weight_unit}\""),
-            ));
-        }
+        let receptor = cx.receptor(pr.receptor.as_ref(), weight, &pr.weight, (weight_dim, weight_unit), &what)?;
         let c = pr.connect.get_ref();
         let autapses = c.autapses.as_ref().is_some_and(|a| *a.get_ref());
         let need = |o: bool, key: &str| -> Result<(), Diagnostic> {
@@ -1680,18 +1691,8 @@ fn compile_stimulus(
                     sim.add_stimulus(Stimulus::Poisson { pop, neurons, rate_hz: rate, windows, stream });
                     markers.push(Marker { from_ms: dt.to_ms(from), to_ms: dt.to_ms(from), label: format!("Poisson {rate} Hz"), target: target_name.clone(), intervention: false });
                 } else if k.get_ref() == "poisson_input" {
-                    let (weight_dim, weight_unit) = match sim.population(pop).input_kind() {
-                        InputKind::Current => (Dimension::Current, "pA"),
-                        InputKind::Voltage => (Dimension::Voltage, "mV"),
-                        InputKind::Conductance => (Dimension::Conductance, "nS"),
-                        InputKind::None => {
-                            return Err(cx.err(
-                                span(&st.target),
-                                format!("{what}: population {:?} is a spike source and takes no synaptic input", st.target.get_ref()),
-                                "a population of a neuron model (lif_psc_exp, lif_psc_delta, lif_cond_exp, adex, ...); to drive a spike source use kind = \"poisson\"".to_string(),
-                            ))
-                        }
-                    };
+                    let hint = ", ...); to drive a spike source use kind = \"poisson\"";
+                    let (weight_dim, weight_unit) = cx.weight_dimension(sim.population(pop).input_kind(), &st.target, what, hint)?;
                     let rv = st.rate.as_ref().ok_or_else(|| missing("rate", "\"20 kHz\""))?;
                     let rate = cx.quantity(rv, Dimension::Frequency, &format!("{what}: rate"))?;
                     if rate < 0.0 {
@@ -1707,30 +1708,13 @@ fn compile_stimulus(
                     }
                     let wv = st.weight.as_ref().ok_or_else(|| missing("weight", &format!("\"0.1 {weight_unit}\" (the weight of each event, in {weight_unit} for this target)")))?;
                     let weight = cx.quantity(wv, weight_dim, &format!("{what}: weight"))?;
-                    let receptor = match st.receptor.as_ref().map(|r| r.get_ref().as_str()) {
-                        None | Some("excitatory") => Receptor::Excitatory,
-                        Some("inhibitory") => Receptor::Inhibitory,
-                        Some(other) => {
-                            return Err(cx.err(
-                                span(st.receptor.as_ref().expect("receptor given")),
-                                format!("{what}: unknown receptor {other:?}"),
-                                "\"excitatory\" or \"inhibitory\"".to_string(),
-                            ))
-                        }
-                    };
                     // The weight reads as a projection's onto the same target.
+                    let receptor = cx.receptor(st.receptor.as_ref(), weight, wv, (weight_dim, weight_unit), what)?;
                     if weight_dim == Dimension::Conductance && weight < 0.0 {
                         return Err(cx.err(
                             span(wv),
                             format!("{what}: a conductance weight must not be negative (got {weight} nS)"),
                             format!("\"{} nS\" with receptor = \"inhibitory\" for inhibition", -weight),
-                        ));
-                    }
-                    if receptor == Receptor::Inhibitory && weight_dim != Dimension::Conductance && weight > 0.0 {
-                        return Err(cx.err(
-                            span(wv),
-                            format!("{what}: an inhibitory weight onto a {} target must be negative (got {weight} {weight_unit})", weight_dim.name()),
-                            format!("a negative weight, like \"-{weight} {weight_unit}\""),
                         ));
                     }
                     let stream = Stream::new(seed, Purpose::Poisson, index as u64);
